@@ -1,0 +1,31 @@
+/**
+ * Errors the domain raises on purpose. The HTTP layer maps each to a problem+json status;
+ * anything else is a bug and becomes a 500 without details.
+ */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503,
+    readonly title: string,
+    message: string,
+    readonly extra: { errors?: FieldError[]; existingId?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+export const unauthorized = (detail = "a valid token is required") =>
+  new DomainError(401, "Unauthorized", detail);
+export const forbidden = (detail: string) => new DomainError(403, "Forbidden", detail);
+export const notFound = (what: string) => new DomainError(404, "Not Found", `${what} not found`);
+export const conflict = (detail: string, extra: { existingId?: string } = {}) =>
+  new DomainError(409, "Conflict", detail, extra);
+export const invalid = (errors: FieldError[]) =>
+  new DomainError(422, "Invalid request", errors.map((e) => `${e.field}: ${e.message}`).join("; "), {
+    errors,
+  });
+export const unavailable = (detail: string) => new DomainError(503, "Service Unavailable", detail);

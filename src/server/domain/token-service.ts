@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import type {
+  CreateAccessTokenBody,
+  RegenerateAccessTokenBody,
+  UpdateAccessTokenBody,
+} from "../../api/index.js";
+import { covers, effectivePermissions, parseDuration } from "../../core/index.js";
+import type { AuditEntry, Store } from "../store/store.js";
+import { type Caller, requireTokenAccess } from "./caller.js";
+import { forbidden, invalid, notFound } from "./errors.js";
+import type { Page, PageRequest, TokenRecord } from "./model.js";
+import type { Peppers } from "./peppers.js";
+import { issueSecret } from "./secrets.js";
+import { buildSettings, requireKindFits } from "./token-settings.js";
+
+export interface IssuedToken {
+  record: TokenRecord;
+  /** The plain token: returned to the caller once, never stored or logged. */
+  plain: string;
+  privateKey?: string;
+}
+
+const MAX_GRACE_MS = 30 * 86_400_000;
+
+/** A token may not hand out more than it holds itself. */
+function requireGrantable(
+  caller: Caller,
+  settings: { type: TokenRecord["type"]; permissions: string[] },
+): void {
+  const wanted = effectivePermissions(settings.type, settings.permissions);
+  const excess = wanted.filter((p) => !covers(caller.token.permissions, [p]));
+  if (excess.length > 0) {
+    throw forbidden(`cannot grant permissions the calling token does not hold: ${excess.join(", ")}`);
+  }
+}
+
+export function tokenService(store: Store, peppers: Peppers, now: () => number) {
+  const audit = (
+    caller: Caller,
+    action: string,
+    token: { id: string; userId: string },
+    details = {},
+  ): AuditEntry => ({
+    actor: caller.actor,
+    action,
+    targetType: "token",
+    targetId: token.id,
+    targetUserId: token.userId,
+    details,
+  });
+
+  async function owned(
+    caller: Caller,
+    userId: string,
+    tokenId: string,
+    action: "read" | "update" | "delete",
+  ) {
+    requireTokenAccess(caller, userId, action);
+    const token = await store.tokens.get(tokenId);
+    if (!token || token.userId !== userId) throw notFound("token");
+    return token;
+  }
+
+  async function requireUser(userId: string) {
+    const user = await store.users.get(userId);
+    if (!user) throw notFound("user");
+    return user;
+  }
+
+  return {
+    async create(caller: Caller, userId: string, body: CreateAccessTokenBody): Promise<IssuedToken> {
+      requireTokenAccess(caller, userId, "create");
+      await requireUser(userId);
+      const settings = buildSettings(body, undefined, now());
+      const kind = body.kind ?? "secret";
+      requireKindFits(kind, settings);
+      requireGrantable(caller, settings);
+      const signedRequests = body.signedRequests ?? false;
+      const issued = issueSecret(peppers, kind, signedRequests);
+      const id = randomUUID();
+      const record = await store.tokens.create(
+        { id, userId, kind, signedRequests, displayPrefix: issued.displayPrefix, ...settings },
+        issued.stored,
+        audit(caller, "token.create", { id, userId }, { name: settings.name, type: settings.type, kind }),
+      );
+      return { record, plain: issued.plain, ...(issued.privateKey ? { privateKey: issued.privateKey } : {}) };
+    },
+
+    async list(caller: Caller, userId: string, page: PageRequest): Promise<Page<TokenRecord>> {
+      requireTokenAccess(caller, userId, "read");
+      await requireUser(userId);
+      return store.tokens.list(userId, page);
+    },
+
+    get: (caller: Caller, userId: string, tokenId: string): Promise<TokenRecord> =>
+      owned(caller, userId, tokenId, "read"),
+
+    async update(
+      caller: Caller,
+      userId: string,
+      tokenId: string,
+      body: UpdateAccessTokenBody,
+    ): Promise<TokenRecord> {
+      await owned(caller, userId, tokenId, "update");
+      const record = await store.tokens.update(
+        tokenId,
+        (current) => {
+          const settings = buildSettings(body, current, now());
+          requireKindFits(current.kind, settings);
+          requireGrantable(caller, settings);
+          return settings;
+        },
+        audit(caller, "token.update", { id: tokenId, userId }, { fields: Object.keys(body).sort() }),
+        { restartRefill: body.credits?.refill !== undefined },
+      );
+      if (!record) throw notFound("token");
+      return record;
+    },
+
+    async regenerate(
+      caller: Caller,
+      userId: string,
+      tokenId: string,
+      body: RegenerateAccessTokenBody,
+    ): Promise<IssuedToken> {
+      const current = await owned(caller, userId, tokenId, "update");
+      const kind = body.kind ?? current.kind;
+      requireKindFits(kind, current);
+      const graceMs = body.gracePeriod ? (parseDuration(body.gracePeriod) ?? 0) : 0;
+      if (graceMs > MAX_GRACE_MS) throw invalid([{ field: "gracePeriod", message: "must be at most 30d" }]);
+      const signedRequests = body.signedRequests ?? current.signedRequests;
+      const issued = issueSecret(peppers, kind, signedRequests);
+      const record = await store.tokens.replaceSecret(
+        tokenId,
+        issued.stored,
+        { kind, signedRequests, displayPrefix: issued.displayPrefix },
+        graceMs > 0 ? new Date(now() + graceMs) : null,
+        audit(caller, "token.regenerate", current, {
+          gracePeriod: body.gracePeriod ?? null,
+          kind,
+          signedRequests,
+        }),
+      );
+      if (!record) throw notFound("token");
+      return { record, plain: issued.plain, ...(issued.privateKey ? { privateKey: issued.privateKey } : {}) };
+    },
+
+    async revoke(caller: Caller, userId: string, tokenId: string): Promise<void> {
+      const current = await owned(caller, userId, tokenId, "delete");
+      const deleted = await store.tokens.delete(
+        tokenId,
+        audit(caller, "token.revoke", current, { name: current.name }),
+      );
+      if (!deleted) throw notFound("token");
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof tokenService>;

@@ -1,0 +1,193 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { pinoHttp } from "pino-http";
+import type { z } from "zod";
+import { DomainError } from "../domain/errors.js";
+import { type Logger, scrubTokens } from "../logger.js";
+import type { Authenticate } from "./authenticate.js";
+import type { Metrics } from "./metrics.js";
+import { fieldErrors, problem, sendProblem } from "./problem.js";
+import { expressPath, type Route } from "./route.js";
+
+export interface AppDeps {
+  routes: readonly Route[];
+  authenticate: Authenticate;
+  log: Logger;
+  metrics: Metrics;
+  /** Largest accepted JSON body, in bytes. */
+  bodyLimit: number;
+  /** `trust proxy` as Express understands it: which hops may set X-Forwarded-For. */
+  trustProxy: string | boolean | number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestId(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers["content-length"];
+  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
+}
+
+function parse<T>(
+  schema: z.ZodType<T> | undefined,
+  value: unknown,
+  onError: (e: z.ZodError) => DomainError,
+): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw onError(result.error);
+  return result.data;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", deps.trustProxy);
+  app.set("etag", false);
+
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const id = requestId(req);
+        res.setHeader("x-request-id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
+      autoLogging: {
+        ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics",
+      },
+      serializers: {
+        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: scrubTokens(req.url),
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.use((req, res, next) => {
+    const end = deps.metrics.duration.startTimer();
+    res.on("finish", () => {
+      const routePath = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
+      const labels = { method: req.method, route: routePath };
+      end(labels);
+      deps.metrics.requests.inc({ ...labels, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.use(express.json({ limit: deps.bodyLimit, type: ["application/json", "application/*+json"] }));
+
+  for (const r of deps.routes) {
+    app[r.method](expressPath(r.path), async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const params = parse(
+          r.params,
+          req.params,
+          () => new DomainError(404, "Not Found", "no such resource"),
+        );
+        const query = parse(r.query, req.query, (e) => {
+          const errors = fieldErrors(e, "query");
+          return new DomainError(
+            400,
+            "Invalid query",
+            errors.map((x) => `${x.field}: ${x.message}`).join("; "),
+            { errors },
+          );
+        });
+        let rawBody: unknown = req.body;
+        if (r.body && rawBody === undefined) {
+          if (hasBody(req))
+            throw new DomainError(415, "Unsupported Media Type", "send the body as application/json");
+          rawBody = {};
+        }
+        const body = parse(r.body, rawBody, (e) => {
+          const errors = fieldErrors(e);
+          return new DomainError(
+            422,
+            "Invalid request",
+            errors.map((x) => `${x.field}: ${x.message}`).join("; "),
+            {
+              errors,
+            },
+          );
+        });
+        const caller = r.auth ? await deps.authenticate(req) : undefined;
+        const reply = await r.handle({
+          params,
+          query,
+          body,
+          caller: caller as NonNullable<typeof caller>,
+          req,
+          res,
+        });
+        if ("streamed" in reply) return;
+        res.status(reply.status).set(reply.headers ?? {});
+        if (reply.body === undefined) res.end();
+        else res.json(reply.body);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+
+  app.use((req: Request, res: Response) => {
+    sendProblem(res, problem(404, "Not Found", `no route for ${req.method} ${scrubTokens(req.path)}`));
+  });
+
+  // Express recognises error handlers by their four parameters.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (err instanceof DomainError) {
+      const headers: Record<string, string> =
+        err.status === 401 ? { "www-authenticate": 'Bearer realm="tokenplane"' } : {};
+      sendProblem(res, problem(err.status, err.title, err.message, err.extra), headers);
+      return;
+    }
+    const parserError = err as { type?: string; status?: number; limit?: number };
+    switch (parserError.type) {
+      case "entity.too.large":
+        sendProblem(
+          res,
+          problem(413, "Content Too Large", `the body may be at most ${deps.bodyLimit} bytes`),
+        );
+        return;
+      case "entity.parse.failed":
+        sendProblem(
+          res,
+          problem(400, "Malformed JSON", "the body is not valid JSON", {
+            errors: [{ field: "body", message: "is not valid JSON" }],
+          }),
+        );
+        return;
+      case "encoding.unsupported":
+      case "charset.unsupported":
+        sendProblem(res, problem(415, "Unsupported Media Type", "send the body as UTF-8 JSON"));
+        return;
+      case "request.aborted":
+      case "request.size.invalid":
+      case "stream.encoding.set":
+        sendProblem(res, problem(400, "Bad Request", "the body could not be read"));
+        return;
+    }
+    req.log.error({ err }, "unhandled error");
+    sendProblem(
+      res,
+      problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged"),
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,63 @@
+import type { Response } from "express";
+import type { ServerResponse } from "node:http";
+import type { z } from "zod";
+import type { FieldError } from "../domain/errors.js";
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+  existingId?: string;
+}
+
+const TYPE_BASE = "https://tokenplane.dev/problems/";
+
+export function problem(
+  status: number,
+  title: string,
+  detail?: string,
+  extra: Partial<ProblemBody> = {},
+): ProblemBody {
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  return { type: TYPE_BASE + slug, title, status, ...(detail ? { detail } : {}), ...extra };
+}
+
+export function sendProblem(
+  res: Response | ServerResponse,
+  body: ProblemBody,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(body.status, {
+    "content-type": "application/problem+json",
+    "content-length": Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** `["credits", "refill", "amount"]` → `credits.refill.amount`; `["permissions", 1]` → `permissions[1]`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+export function fieldErrors(error: z.ZodError, root?: string): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    // Unknown keys are reported once per key, so the user sees each name.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        field: fieldPath([...issue.path, key]) || (root ?? "body"),
+        message: "is not a known field",
+      }));
+    }
+    const path = fieldPath(issue.path);
+    return [{ field: path || (root ?? "body"), message: issue.message }];
+  });
+}

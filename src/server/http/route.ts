@@ -1,0 +1,54 @@
+import type { Request, Response } from "express";
+import type { z } from "zod";
+import type { Caller } from "../domain/caller.js";
+
+export type Method = "get" | "post" | "put" | "patch" | "delete";
+
+export interface ResponseSpec {
+  description: string;
+  /** The application/json body. */
+  json?: z.ZodType;
+  /** One line of an application/x-ndjson stream. */
+  ndjson?: z.ZodType;
+  /** A text/plain body. */
+  text?: true;
+}
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** The authenticated caller; routes with `auth: false` get undefined. */
+  caller: Caller;
+  req: Request;
+  res: Response;
+}
+
+/** What a handler answers: a JSON body, no content, or "it already streamed the response". */
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { streamed: true };
+
+/**
+ * One HTTP operation: the schemas that validate its input (and document it), its
+ * responses (documentation), and the handler that receives typed, validated values.
+ */
+export interface Route<P = unknown, Q = unknown, B = unknown> {
+  method: Method;
+  /** OpenAPI-style path: `/api/v1/users/{userId}`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  auth: boolean;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  responses: Record<number, ResponseSpec>;
+  handle(ctx: RouteContext<P, Q, B>): Promise<Reply>;
+}
+
+/** Keeps each route's handler typed by its own schemas while routes share one list type. */
+export function route<P = unknown, Q = unknown, B = unknown>(def: Route<P, Q, B>): Route {
+  return def as unknown as Route;
+}
+
+export const expressPath = (path: string): string => path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");

@@ -1,0 +1,67 @@
+import { z } from "zod";
+import type { Metrics } from "../metrics.js";
+import { type Route, route } from "../route.js";
+
+const Health = z.object({ status: z.enum(["ok", "unavailable"]), detail: z.string().optional() });
+
+/** Liveness, readiness, metrics and the OpenAPI document: no credentials. */
+export function opsRoutes(deps: {
+  ready: () => Promise<string | undefined>;
+  metrics: Metrics;
+  openapi: () => unknown;
+}): Route[] {
+  return [
+    route({
+      method: "get",
+      path: "/healthz",
+      operationId: "liveness",
+      summary: "Liveness: the process serves requests",
+      tag: "operations",
+      auth: false,
+      responses: { 200: { description: "alive", json: Health } },
+      handle: async () => ({ status: 200, body: { status: "ok" } }),
+    }),
+    route({
+      method: "get",
+      path: "/readyz",
+      operationId: "readiness",
+      summary: "Readiness: storage answers (and, in the operator, caches are synced)",
+      tag: "operations",
+      auth: false,
+      responses: {
+        200: { description: "ready", json: Health },
+        503: { description: "not ready; detail says why", json: Health },
+      },
+      async handle() {
+        const problem = await deps.ready();
+        return problem === undefined
+          ? { status: 200, body: { status: "ok" } }
+          : { status: 503, body: { status: "unavailable", detail: problem } };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/metrics",
+      operationId: "metrics",
+      summary: "Prometheus metrics",
+      tag: "operations",
+      auth: false,
+      responses: { 200: { description: "Prometheus text format", text: true } },
+      async handle({ res }) {
+        const text = await deps.metrics.registry.metrics();
+        res.status(200).type(deps.metrics.registry.contentType).send(text);
+        return { streamed: true };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/openapi.json",
+      operationId: "openapi",
+      summary: "This API's OpenAPI 3.1 document",
+      tag: "operations",
+      auth: false,
+      responses: { 200: { description: "the document" } },
+      handle: async () => ({ status: 200, body: deps.openapi() }),
+    }),
+  ];
+}

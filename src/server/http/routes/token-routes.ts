@@ -1,0 +1,171 @@
+import { z } from "zod";
+import {
+  AccessToken,
+  CreateAccessTokenBody,
+  GetTokenQuery,
+  IssuedAccessToken,
+  ListTokensQuery,
+  pageOf,
+  RegenerateAccessTokenBody,
+  UpdateAccessTokenBody,
+  WatchEvent,
+} from "../../../api/index.js";
+import type { IssuedToken, TokenService } from "../../domain/token-service.js";
+import type { Store } from "../../store/store.js";
+import { type Route, route } from "../route.js";
+import { streamTokens } from "../token-stream.js";
+import { tokenView } from "../views.js";
+
+const UserParams = z.object({ userId: z.uuid() });
+const TokenParams = UserParams.extend({ tokenId: z.uuid() });
+const DEFAULT_PAGE = 100;
+
+const issuedView = (issued: IssuedToken): IssuedAccessToken => ({
+  ...tokenView(issued.record),
+  token: issued.plain,
+  ...(issued.privateKey ? { privateKey: issued.privateKey } : {}),
+});
+
+// The plain token must never be cached by a browser or proxy.
+const NO_STORE = { "cache-control": "no-store" };
+
+export function tokenRoutes(tokens: TokenService, store: Store, heartbeatMs: number): Route[] {
+  return [
+    route({
+      method: "get",
+      path: "/api/v1/users/{userId}/access-tokens",
+      operationId: "listAccessTokens",
+      summary: "List a user's tokens, oldest first; subscribe=true streams changes",
+      tag: "access tokens",
+      auth: true,
+      params: UserParams,
+      query: ListTokensQuery,
+      responses: {
+        200: {
+          description: "a page of tokens; with subscribe=true an NDJSON stream of watch events",
+          json: pageOf(AccessToken),
+          ndjson: WatchEvent,
+        },
+      },
+      async handle({ caller, params, query, req, res }) {
+        const page = await tokens.list(caller, params.userId, {
+          limit: query.limit ?? DEFAULT_PAGE,
+          cursor: query.cursor,
+        });
+        if (query.subscribe) {
+          await streamTokens(req, res, store, { userId: params.userId }, heartbeatMs);
+          return { streamed: true };
+        }
+        return { status: 200, body: { items: page.items.map(tokenView), nextCursor: page.nextCursor } };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/api/v1/users/{userId}/access-tokens",
+      operationId: "createAccessToken",
+      summary: "Create a token; the response holds the plain token, shown this once",
+      tag: "access tokens",
+      auth: true,
+      params: UserParams,
+      body: CreateAccessTokenBody,
+      responses: {
+        201: { description: "created", json: IssuedAccessToken },
+        409: { description: "a token with this externalId exists; existingId names it" },
+      },
+      async handle({ caller, params, body }) {
+        const issued = await tokens.create(caller, params.userId, body);
+        return { status: 201, body: issuedView(issued), headers: NO_STORE };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/api/v1/users/{userId}/access-tokens/{tokenId}",
+      operationId: "getAccessToken",
+      summary: "One token; subscribe=true streams its changes",
+      tag: "access tokens",
+      auth: true,
+      params: TokenParams,
+      query: GetTokenQuery,
+      responses: {
+        200: {
+          description: "the token; with subscribe=true an NDJSON stream of watch events",
+          json: AccessToken,
+          ndjson: WatchEvent,
+        },
+      },
+      async handle({ caller, params, query, req, res }) {
+        const token = await tokens.get(caller, params.userId, params.tokenId);
+        if (query.subscribe) {
+          await streamTokens(
+            req,
+            res,
+            store,
+            { userId: params.userId, tokenId: params.tokenId },
+            heartbeatMs,
+          );
+          return { streamed: true };
+        }
+        return { status: 200, body: tokenView(token) };
+      },
+    }),
+    route({
+      method: "patch",
+      path: "/api/v1/users/{userId}/access-tokens/{tokenId}",
+      operationId: "updateAccessToken",
+      summary: "Change a token's settings; the secret stays the same",
+      tag: "access tokens",
+      auth: true,
+      params: TokenParams,
+      body: UpdateAccessTokenBody,
+      responses: { 200: { description: "the updated token", json: AccessToken } },
+      async handle({ caller, params, body }) {
+        return {
+          status: 200,
+          body: tokenView(await tokens.update(caller, params.userId, params.tokenId, body)),
+        };
+      },
+    }),
+    route({
+      method: "delete",
+      path: "/api/v1/users/{userId}/access-tokens/{tokenId}",
+      operationId: "revokeAccessToken",
+      summary: "Revoke a token; it fails verification at once on every replica",
+      tag: "access tokens",
+      auth: true,
+      params: TokenParams,
+      responses: { 204: { description: "revoked" } },
+      async handle({ caller, params }) {
+        await tokens.revoke(caller, params.userId, params.tokenId);
+        return { status: 204 };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/api/v1/users/{userId}/access-tokens/{tokenId}/regenerate",
+      operationId: "regenerateAccessToken",
+      summary: "A new secret for the same token; the old one works for gracePeriod",
+      tag: "access tokens",
+      auth: true,
+      params: TokenParams,
+      body: RegenerateAccessTokenBody,
+      responses: { 200: { description: "the token with its new plain value", json: IssuedAccessToken } },
+      async handle({ caller, params, body }) {
+        const issued = await tokens.regenerate(caller, params.userId, params.tokenId, body);
+        return { status: 200, body: issuedView(issued), headers: NO_STORE };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/api/v1/access-tokens/self",
+      operationId: "getCallingAccessToken",
+      summary: "The token making this request",
+      tag: "access tokens",
+      auth: true,
+      responses: { 200: { description: "the calling token", json: AccessToken } },
+      async handle({ caller }) {
+        const token = await store.tokens.get(caller.token.tokenId);
+        return { status: 200, body: tokenView(token ?? caller.token.token) };
+      },
+    }),
+  ];
+}

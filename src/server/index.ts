@@ -1,0 +1,133 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { type ServerOptions, DEFAULT_DATA_DIR, DEFAULT_PORT } from "./config.js";
+import { auditService } from "./domain/audit-service.js";
+import { bootstrapAdmin } from "./domain/bootstrap.js";
+import { createCredentialResolver } from "./domain/credential-resolver.js";
+import { registryService } from "./domain/registry-service.js";
+import { tokenService } from "./domain/token-service.js";
+import { userService } from "./domain/user-service.js";
+import { createApp } from "./http/app.js";
+import type { Route } from "./http/route.js";
+import { authenticator } from "./http/authenticate.js";
+import { createMetrics } from "./http/metrics.js";
+import { buildOpenApi } from "./http/openapi.js";
+import { opsRoutes } from "./http/routes/ops-routes.js";
+import { registryRoutes } from "./http/routes/registry-routes.js";
+import { tokenRoutes } from "./http/routes/token-routes.js";
+import { userRoutes } from "./http/routes/user-routes.js";
+import { createLogger, type Logger } from "./logger.js";
+import { loadPeppers } from "./pepper-source.js";
+import { openStore, type StoreLocation } from "./store/store.js";
+
+export type { ServerOptions } from "./config.js";
+export { DEFAULT_DATA_DIR, DEFAULT_PORT, serverOptionsFromEnv } from "./config.js";
+export { createLogger, type Logger } from "./logger.js";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Only when this start generated the admin token (first start, no TOKENPLANE_ADMIN_TOKEN). */
+  generatedAdminToken?: string;
+  log: Logger;
+  /** Stops accepting requests, ends streams and closes storage. */
+  close(): Promise<void>;
+}
+
+const VERSION = "0.1.0";
+const READY_TIMEOUT_MS = 2000;
+
+function storageOf(options: ServerOptions): StoreLocation & { pepperFile?: string } {
+  if (options.databaseUrl)
+    return { kind: "postgres", url: options.databaseUrl, poolSize: options.databasePoolSize };
+  if (options.memory) return { kind: "pglite" };
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  return { kind: "pglite", dataDir: join(dataDir, "pglite"), pepperFile: join(dataDir, "pepper") };
+}
+
+export async function startServer(options: ServerOptions = {}, logger?: Logger): Promise<RunningServer> {
+  const log = logger ?? createLogger({ level: options.logLevel });
+  const now = options.now ?? Date.now;
+  const storage = storageOf(options);
+  const peppers = loadPeppers(options.pepper, storage, log);
+  const store = await openStore(storage, log);
+
+  const bootstrap = await bootstrapAdmin(store, peppers, options.adminToken);
+  let generatedAdminToken = bootstrap.generated;
+  if (generatedAdminToken && options.adminTokenFile) {
+    mkdirSync(dirname(options.adminTokenFile), { recursive: true });
+    writeFileSync(options.adminTokenFile, `${generatedAdminToken}\n`, { mode: 0o600 });
+    log.info({ file: options.adminTokenFile }, "generated the admin token and wrote it to the file");
+    generatedAdminToken = undefined;
+  }
+
+  const resolver = createCredentialResolver(store, peppers, log, { adminToken: options.adminToken });
+  const metrics = createMetrics({ cacheEntries: () => resolver.cacheSize });
+  const tokens = tokenService(store, peppers, now);
+  const routes = [
+    ...tokenRoutes(tokens, store, options.heartbeatMs ?? 30_000),
+    ...userRoutes(userService(store)),
+    ...registryRoutes(registryService(store), auditService(store)),
+  ];
+  let openapi: unknown;
+  const allRoutes: Route[] = [
+    ...routes,
+    ...opsRoutes({
+      metrics,
+      openapi: () => (openapi ??= buildOpenApi(allRoutes, { version: VERSION })),
+      ready: async () => {
+        const timeout = new Promise<string>((r) =>
+          setTimeout(r, READY_TIMEOUT_MS, "storage did not answer in time").unref(),
+        );
+        return Promise.race([
+          store.db.ping().then(
+            () => undefined,
+            () => "storage is unreachable",
+          ),
+          timeout,
+        ]);
+      },
+    }),
+  ];
+  const app = createApp({
+    routes: allRoutes,
+    authenticate: authenticator(resolver, store, now),
+    log,
+    metrics,
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+  });
+
+  const server: Server = createServer(app);
+  // Longer than common load-balancer idle timeouts, so they close first.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(options.port ?? DEFAULT_PORT, options.host ?? "0.0.0.0", () => ok());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host =
+    options.host && options.host !== "0.0.0.0" && options.host !== "::" ? options.host : "127.0.0.1";
+  log.info({ port, storage: storage.kind }, "token server listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    ...(generatedAdminToken ? { generatedAdminToken } : {}),
+    log,
+    close: () =>
+      (closing ??= (async () => {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        // Streams (subscribe=true) never finish on their own.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+        await closed;
+        resolver.close();
+        await store.close();
+        log.info("token server stopped");
+      })()),
+  };
+}

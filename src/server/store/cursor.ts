@@ -1,0 +1,19 @@
+import { invalid } from "../domain/errors.js";
+
+/** Opaque pagination cursors: base64url JSON of the last row's sort key. */
+export function encodeCursor(key: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+export function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Record<K, string> {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (typeof value === "object" && value !== null) {
+      const record = value as Record<string, unknown>;
+      if (keys.every((k) => typeof record[k] === "string")) return record as Record<K, string>;
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw invalid([{ field: "cursor", message: "is not a cursor this server issued" }]);
+}

@@ -1,0 +1,107 @@
+import { conflict } from "../domain/errors.js";
+import type { ResourceRecord } from "../domain/model.js";
+import { type AuditEntry, recordAudit } from "./audit-trail.js";
+import type { ChangeBus } from "./change-bus.js";
+import type { Database, Row } from "./database.js";
+import { requireRegistered } from "./resource-check.js";
+
+const DEFAULT_PERMISSIONS_KEY = "default-permissions";
+
+const rowToResource = (r: Row): ResourceRecord => ({
+  name: r.name as string,
+  description: r.description as string,
+  routes: r.routes as ResourceRecord["routes"],
+  builtIn: r.built_in as boolean,
+  createdAt: r.created_at as Date,
+});
+
+/** The resource registry and the default (anonymous) permissions that refer to it. */
+export function registryStore(db: Database, bus: ChangeBus) {
+  return {
+    async list(): Promise<ResourceRecord[]> {
+      const rows = await db.query(
+        "SELECT name, description, routes, built_in, created_at FROM resources ORDER BY name",
+      );
+      return rows.map(rowToResource);
+    },
+
+    async get(name: string): Promise<ResourceRecord | null> {
+      const [row] = await db.query(
+        "SELECT name, description, routes, built_in, created_at FROM resources WHERE name = $1",
+        [name],
+      );
+      return row ? rowToResource(row) : null;
+    },
+
+    async create(
+      resource: Pick<ResourceRecord, "name" | "description" | "routes">,
+      audit: AuditEntry,
+    ): Promise<ResourceRecord> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query(
+          `INSERT INTO resources (name, description, routes) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING
+           RETURNING name, description, routes, built_in, created_at`,
+          [resource.name, resource.description, JSON.stringify(resource.routes)],
+        );
+        if (!row) throw conflict(`resource ${JSON.stringify(resource.name)} already exists`);
+        await recordAudit(tx, audit);
+        await bus.publish(tx, { entity: "resources", op: "upsert" });
+        return rowToResource(row);
+      });
+    },
+
+    /**
+     * Removes a resource unless it is built in or still named by a token's permissions or
+     * the default permissions. Checked under a lock so a token cannot start using it meanwhile.
+     */
+    async delete(name: string, audit: AuditEntry): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query<{ built_in: boolean }>(
+          "SELECT built_in FROM resources WHERE name = $1 FOR UPDATE",
+          [name],
+        );
+        if (!row) return false;
+        if (row.built_in) throw conflict(`resource ${JSON.stringify(name)} is built in`);
+        const [use] = await tx.query<{ tokens: number; defaults: boolean }>(
+          `SELECT
+             (SELECT count(*)::int FROM tokens t, unnest(t.permissions) p WHERE split_part(p, ':', 1) = $1) AS tokens,
+             EXISTS (SELECT 1 FROM settings s, jsonb_array_elements_text(s.value) p
+                     WHERE s.key = $2 AND split_part(p, ':', 1) = $1) AS defaults`,
+          [name, DEFAULT_PERMISSIONS_KEY],
+        );
+        if (use && use.tokens > 0) {
+          throw conflict(`resource ${JSON.stringify(name)} is used by ${use.tokens} token(s)`);
+        }
+        if (use?.defaults)
+          throw conflict(`resource ${JSON.stringify(name)} is used by the default permissions`);
+        await tx.query("DELETE FROM resources WHERE name = $1", [name]);
+        await recordAudit(tx, audit);
+        await bus.publish(tx, { entity: "resources", op: "delete" });
+        return true;
+      });
+    },
+
+    async defaultPermissions(): Promise<string[]> {
+      const [row] = await db.query<{ value: string[] }>("SELECT value FROM settings WHERE key = $1", [
+        DEFAULT_PERMISSIONS_KEY,
+      ]);
+      return row?.value ?? [];
+    },
+
+    async setDefaultPermissions(permissions: string[], audit: AuditEntry): Promise<string[]> {
+      return db.transaction(async (tx) => {
+        await requireRegistered(tx, permissions);
+        await tx.query(
+          `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now())
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+          [DEFAULT_PERMISSIONS_KEY, JSON.stringify(permissions)],
+        );
+        await recordAudit(tx, audit);
+        await bus.publish(tx, { entity: "settings", op: "upsert" });
+        return permissions;
+      });
+    },
+  };
+}
+
+export type RegistryStore = ReturnType<typeof registryStore>;

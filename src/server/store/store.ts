@@ -1,0 +1,56 @@
+import type { Logger } from "pino";
+import type { Change } from "../domain/model.js";
+import { auditStore } from "./audit-store.js";
+import { openChangeBus } from "./change-bus.js";
+import type { Database } from "./database.js";
+import { migrate } from "./migrations.js";
+import { openPglite } from "./pglite-database.js";
+import { openPostgres } from "./postgres-database.js";
+import { registryStore } from "./registry-store.js";
+import { tokenStore } from "./token-store.js";
+import { userStore } from "./user-store.js";
+
+export type { Actor, AuditEntry } from "./audit-trail.js";
+export { SYSTEM_ACTOR } from "./audit-trail.js";
+export type { NewSecret, NewToken, TokenSettings } from "./token-store.js";
+
+export interface Store {
+  readonly db: Database;
+  readonly tokens: ReturnType<typeof tokenStore>;
+  readonly users: ReturnType<typeof userStore>;
+  readonly registry: ReturnType<typeof registryStore>;
+  readonly audit: ReturnType<typeof auditStore>;
+  /** Subscribes to committed changes from every replica sharing the database. */
+  onChange(listener: (change: Change) => void): () => void;
+  close(): Promise<void>;
+}
+
+export type StoreLocation =
+  { kind: "postgres"; url: string; poolSize?: number } | { kind: "pglite"; dataDir?: string };
+
+/** Opens the database, migrates it and starts listening for changes. */
+export async function openStore(location: StoreLocation, log: Logger): Promise<Store> {
+  const db =
+    location.kind === "postgres"
+      ? await openPostgres(location.url, log, location.poolSize)
+      : await openPglite(location.dataDir);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  const bus = await openChangeBus(db, log);
+  return {
+    db,
+    tokens: tokenStore(db, bus),
+    users: userStore(db, bus),
+    registry: registryStore(db, bus),
+    audit: auditStore(db),
+    onChange: bus.subscribe,
+    async close() {
+      await bus.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,385 @@
+import type { TokenKind, TokenType } from "../../core/index.js";
+import { conflict } from "../domain/errors.js";
+import type {
+  Credits,
+  Page,
+  PageRequest,
+  RefillInterval,
+  SecretRecord,
+  TokenRecord,
+} from "../domain/model.js";
+import { type AuditEntry, recordAudit } from "./audit-trail.js";
+import type { ChangeBus } from "./change-bus.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import type { Database, Row, Sql } from "./database.js";
+import { requireRegistered } from "./resource-check.js";
+
+/** The writable settings of a token, as stored. */
+export interface TokenSettings {
+  name: string;
+  description: string;
+  type: TokenType;
+  permissions: string[];
+  duration: string | null;
+  expiresAt: Date | null;
+  allowedDomains: string[];
+  allowedIps: string[];
+  credits: Omit<Credits, "refilledAt"> | null;
+  rateLimit: { limit: number; window: string } | null;
+  metadata: Record<string, unknown>;
+  externalId: string | null;
+}
+
+export interface NewToken extends TokenSettings {
+  id: string;
+  userId: string;
+  kind: TokenKind;
+  signedRequests: boolean;
+  displayPrefix: string;
+}
+
+export interface NewSecret {
+  hash: Buffer;
+  pepperVersion: number;
+  publicKey: string | null;
+}
+
+const COLUMNS = `t.id, t.user_id, t.name, t.description, t.kind, t.type, t.permissions, t.duration, t.expires_at,
+  t.allowed_domains, t.allowed_ips, t.signed_requests, t.credits_remaining, t.refill_amount, t.refill_interval,
+  t.refilled_at, t.rate_limit, t.rate_window, t.metadata, t.external_id, t.display_prefix, t.created_at,
+  t.updated_at, t.last_used_at, t.revision`;
+
+export function rowToToken(r: Row): TokenRecord {
+  const remaining = r.credits_remaining as number | null;
+  const refillAmount = r.refill_amount as number | null;
+  return {
+    id: r.id as string,
+    userId: r.user_id as string,
+    name: r.name as string,
+    description: r.description as string,
+    kind: r.kind as TokenKind,
+    type: r.type as TokenType,
+    permissions: r.permissions as string[],
+    duration: r.duration as string | null,
+    expiresAt: r.expires_at as Date | null,
+    allowedDomains: r.allowed_domains as string[],
+    allowedIps: r.allowed_ips as string[],
+    signedRequests: r.signed_requests as boolean,
+    credits:
+      remaining === null
+        ? null
+        : {
+            remaining,
+            refill:
+              refillAmount === null
+                ? null
+                : { amount: refillAmount, interval: r.refill_interval as RefillInterval },
+            refilledAt: r.refilled_at as Date | null,
+          },
+    rateLimit:
+      r.rate_limit === null ? null : { limit: r.rate_limit as number, window: r.rate_window as string },
+    metadata: r.metadata as Record<string, unknown>,
+    externalId: r.external_id as string | null,
+    displayPrefix: r.display_prefix as string,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+    lastUsedAt: r.last_used_at as Date | null,
+    revision: r.revision as number,
+  };
+}
+
+/** Column values for the settings, in the order `SETTINGS_COLUMNS` lists them. */
+function settingsValues(s: TokenSettings): unknown[] {
+  return [
+    s.name,
+    s.description,
+    s.type,
+    s.permissions,
+    s.duration,
+    s.expiresAt,
+    s.allowedDomains,
+    s.allowedIps,
+    s.credits?.remaining ?? null,
+    s.credits?.refill?.amount ?? null,
+    s.credits?.refill?.interval ?? null,
+    s.rateLimit?.limit ?? null,
+    s.rateLimit?.window ?? null,
+    JSON.stringify(s.metadata),
+    s.externalId,
+  ];
+}
+const SETTINGS_COLUMNS = [
+  "name",
+  "description",
+  "type",
+  "permissions",
+  "duration",
+  "expires_at",
+  "allowed_domains",
+  "allowed_ips",
+  "credits_remaining",
+  "refill_amount",
+  "refill_interval",
+  "rate_limit",
+  "rate_window",
+  "metadata",
+  "external_id",
+];
+
+async function selectToken(sql: Sql, id: string): Promise<TokenRecord | null> {
+  const [row] = await sql.query(`SELECT ${COLUMNS} FROM tokens t WHERE t.id = $1`, [id]);
+  return row ? rowToToken(row) : null;
+}
+
+async function existingIdFor(sql: Sql, userId: string, externalId: string): Promise<string | undefined> {
+  const [row] = await sql.query<{ id: string }>(
+    "SELECT id FROM tokens WHERE user_id = $1 AND external_id = $2",
+    [userId, externalId],
+  );
+  return row?.id;
+}
+
+function externalIdConflict(existingId: string) {
+  return conflict("a token with this externalId already exists", { existingId });
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
+}
+
+export function tokenStore(db: Database, bus: ChangeBus) {
+  return {
+    async create(token: NewToken, secret: NewSecret, audit: AuditEntry): Promise<TokenRecord> {
+      try {
+        return await db.transaction(async (tx) => {
+          if (token.externalId !== null) {
+            const existing = await existingIdFor(tx, token.userId, token.externalId);
+            if (existing) throw externalIdConflict(existing);
+          }
+          await requireRegistered(tx, token.permissions);
+          const values = settingsValues(token);
+          const placeholders = values.map((_, i) => `$${i + 7}`).join(", ");
+          const [row] = await tx.query(
+            `INSERT INTO tokens (id, user_id, kind, signed_requests, display_prefix, refilled_at, created_at, updated_at,
+               ${SETTINGS_COLUMNS.join(", ")})
+             VALUES ($1, $2, $3, $4, $5, $6, now(), now(), ${placeholders})
+             RETURNING ${COLUMNS.replaceAll("t.", "")}`,
+            [
+              token.id,
+              token.userId,
+              token.kind,
+              token.signedRequests,
+              token.displayPrefix,
+              token.credits?.refill ? new Date() : null,
+              ...values,
+            ],
+          );
+          await tx.query(
+            "INSERT INTO token_secrets (hash, token_id, pepper_version, public_key) VALUES ($1, $2, $3, $4)",
+            [secret.hash, token.id, secret.pepperVersion, secret.publicKey],
+          );
+          const record = rowToToken(row as Row);
+          await recordAudit(tx, audit);
+          await bus.publish(tx, {
+            entity: "token",
+            op: "upsert",
+            id: record.id,
+            userId: record.userId,
+            revision: 1,
+          });
+          return record;
+        });
+      } catch (err) {
+        // Two creates with one externalId racing: the loser reports the winner's id.
+        if (isUniqueViolation(err) && token.externalId !== null) {
+          const existing = await existingIdFor(db, token.userId, token.externalId);
+          if (existing) throw externalIdConflict(existing);
+        }
+        throw err;
+      }
+    },
+
+    get: (id: string): Promise<TokenRecord | null> => selectToken(db, id),
+
+    async findByExternalId(userId: string, externalId: string): Promise<TokenRecord | null> {
+      const [row] = await db.query(
+        `SELECT ${COLUMNS} FROM tokens t WHERE t.user_id = $1 AND t.external_id = $2`,
+        [userId, externalId],
+      );
+      return row ? rowToToken(row) : null;
+    },
+
+    async list(userId: string, page: PageRequest): Promise<Page<TokenRecord>> {
+      const after = page.cursor ? decodeCursor(page.cursor, ["s"] as const).s : null;
+      if (after !== null && !/^[0-9]{1,19}$/.test(after)) return { items: [], nextCursor: null };
+      const rows = await db.query(
+        `SELECT ${COLUMNS}, t.seq::text AS seq FROM tokens t
+         WHERE t.user_id = $1 AND ($2::bigint IS NULL OR t.seq > $2::bigint)
+         ORDER BY t.seq LIMIT $3`,
+        [userId, after, page.limit + 1],
+      );
+      const items = rows.slice(0, page.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map(rowToToken),
+        nextCursor: rows.length > page.limit && last ? encodeCursor({ s: last.seq as string }) : null,
+      };
+    },
+
+    /**
+     * Read-modify-write under a row lock: `change` gets the current token and returns its
+     * new settings (or throws to abort). Bumps the revision. Null when the token is gone.
+     */
+    async update(
+      id: string,
+      change: (current: TokenRecord) => TokenSettings | Promise<TokenSettings>,
+      audit: AuditEntry,
+      options: { restartRefill?: boolean } = {},
+    ): Promise<TokenRecord | null> {
+      try {
+        return await db.transaction(async (tx) => {
+          const [current] = await tx.query(`SELECT ${COLUMNS} FROM tokens t WHERE t.id = $1 FOR UPDATE`, [
+            id,
+          ]);
+          if (!current) return null;
+          const settings = await change(rowToToken(current));
+          await requireRegistered(tx, settings.permissions);
+          const values = settingsValues(settings);
+          const assignments = SETTINGS_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(", ");
+          const [row] = await tx.query(
+            `UPDATE tokens t SET ${assignments}, updated_at = now(), revision = revision + 1,
+               refilled_at = CASE WHEN $${values.length + 2}::boolean THEN now() ELSE refilled_at END
+             WHERE id = $1 RETURNING ${COLUMNS.replaceAll("t.", "")}`,
+            [id, ...values, options.restartRefill ?? false],
+          );
+          const record = rowToToken(row as Row);
+          await recordAudit(tx, audit);
+          await bus.publish(tx, {
+            entity: "token",
+            op: "upsert",
+            id,
+            userId: record.userId,
+            revision: record.revision,
+          });
+          return record;
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict("another token of this user already has this externalId");
+        throw err;
+      }
+    },
+
+    /**
+     * Issues a new secret. Earlier secrets stop working at `graceUntil` (now when null);
+     * `kind`, `signedRequests` and the display prefix follow the new secret.
+     */
+    async replaceSecret(
+      id: string,
+      secret: NewSecret,
+      next: { kind: TokenKind; signedRequests: boolean; displayPrefix: string },
+      graceUntil: Date | null,
+      audit: AuditEntry,
+    ): Promise<TokenRecord | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query(
+          `UPDATE tokens t SET kind = $2, signed_requests = $3, display_prefix = $4, updated_at = now(),
+             revision = revision + 1 WHERE id = $1 RETURNING ${COLUMNS.replaceAll("t.", "")}`,
+          [id, next.kind, next.signedRequests, next.displayPrefix],
+        );
+        if (!row) return null;
+        if (graceUntil === null) {
+          await tx.query("DELETE FROM token_secrets WHERE token_id = $1", [id]);
+        } else {
+          await tx.query("DELETE FROM token_secrets WHERE token_id = $1 AND expires_at <= now()", [id]);
+          await tx.query(
+            `UPDATE token_secrets SET expires_at = LEAST(coalesce(expires_at, $2), $2) WHERE token_id = $1`,
+            [id, graceUntil],
+          );
+        }
+        await tx.query(
+          "INSERT INTO token_secrets (hash, token_id, pepper_version, public_key) VALUES ($1, $2, $3, $4)",
+          [secret.hash, id, secret.pepperVersion, secret.publicKey],
+        );
+        const record = rowToToken(row);
+        await recordAudit(tx, audit);
+        await bus.publish(tx, {
+          entity: "token",
+          op: "upsert",
+          id,
+          userId: record.userId,
+          revision: record.revision,
+        });
+        return record;
+      });
+    },
+
+    async delete(id: string, audit: AuditEntry): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query<{ user_id: string; revision: number }>(
+          "DELETE FROM tokens WHERE id = $1 RETURNING user_id, revision",
+          [id],
+        );
+        if (!row) return false;
+        await recordAudit(tx, audit);
+        await bus.publish(tx, {
+          entity: "token",
+          op: "delete",
+          id,
+          userId: row.user_id,
+          revision: row.revision,
+        });
+        return true;
+      });
+    },
+
+    /** The token a secret hash belongs to; the caller checks the secret's grace period. */
+    async findBySecretHash(hash: Buffer): Promise<{ token: TokenRecord; secret: SecretRecord } | null> {
+      const [row] = await db.query(
+        `SELECT ${COLUMNS}, s.hash AS s_hash, s.pepper_version AS s_pepper_version, s.public_key AS s_public_key,
+           s.expires_at AS s_expires_at
+         FROM token_secrets s JOIN tokens t ON t.id = s.token_id
+         WHERE s.hash = $1`,
+        [hash],
+      );
+      if (!row) return null;
+      return {
+        token: rowToToken(row),
+        secret: {
+          hash: Buffer.from(row.s_hash as Uint8Array),
+          tokenId: row.id as string,
+          pepperVersion: row.s_pepper_version as number,
+          publicKey: row.s_public_key as string | null,
+          expiresAt: row.s_expires_at as Date | null,
+        },
+      };
+    },
+
+    /** Moves a secret to the current pepper (on its first use after a pepper rotation). */
+    async rehashSecret(oldHash: Buffer, newHash: Buffer, pepperVersion: number): Promise<void> {
+      await db.query("UPDATE token_secrets SET hash = $2, pepper_version = $3 WHERE hash = $1", [
+        oldHash,
+        newHash,
+        pepperVersion,
+      ]);
+    },
+
+    /** Records a use; never moves lastUsedAt backwards. Not a revision: nobody is notified. */
+    async touchLastUsed(id: string, at: Date): Promise<void> {
+      await db.query(
+        "UPDATE tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
+        [id, at],
+      );
+    },
+
+    /** Whether any token's custom permissions name `resource`. */
+    async anyUsesResource(resource: string): Promise<boolean> {
+      const [row] = await db.query<{ used: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM tokens t, unnest(t.permissions) p WHERE split_part(p, ':', 1) = $1) AS used`,
+        [resource],
+      );
+      return row?.used ?? false;
+    },
+  };
+}
+
+export type TokenStore = ReturnType<typeof tokenStore>;
