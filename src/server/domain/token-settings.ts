@@ -45,6 +45,7 @@ export function buildSettings(
     if (ms !== undefined && ms > MAX_LIFETIME_MS) {
       errors.push({ field: "duration", message: "must be at most 100 years" });
     }
+    if (ms !== undefined && ms < 1000) errors.push({ field: "duration", message: "must be at least 1s" });
     expiresAt = ms === undefined ? null : new Date(now + Math.min(ms, MAX_LIFETIME_MS));
   } else if (input.expiresAt !== undefined) {
     duration = null;

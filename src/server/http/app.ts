@@ -3,12 +3,14 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { pinoHttp } from "pino-http";
 import type { z } from "zod";
+import { requireAdmin, requirePermission, requireTokenAccess } from "../domain/caller.js";
 import { DomainError } from "../domain/errors.js";
 import { type Logger, scrubTokens } from "../logger.js";
 import type { Authenticate } from "./authenticate.js";
 import type { Metrics } from "./metrics.js";
 import { fieldErrors, problem, sendProblem } from "./problem.js";
 import { expressPath, type Route } from "./route.js";
+import { unstorableText } from "./storable-text.js";
 
 export interface AppDeps {
   routes: readonly Route[];
@@ -90,11 +92,30 @@ export function createApp(deps: AppDeps): express.Express {
   for (const r of deps.routes) {
     app[r.method](expressPath(r.path), async (req: Request, res: Response, next: NextFunction) => {
       try {
+        // Credentials first: an anonymous caller learns nothing, not even what is invalid.
+        const caller = r.auth ? await deps.authenticate(req) : undefined;
         const params = parse(
           r.params,
           req.params,
           () => new DomainError(404, "Not Found", "no such resource"),
         );
+        if (caller && r.access) {
+          const a = r.access;
+          if (a.kind === "admin") requireAdmin(caller, a.resource, a.action);
+          else if (a.kind === "permission") requirePermission(caller, a.resource, a.action);
+          else requireTokenAccess(caller, (params as { userId: string }).userId, a.action);
+        }
+        const queryTextErrors = unstorableText(req.query);
+        if (queryTextErrors.length > 0) {
+          throw new DomainError(
+            400,
+            "Invalid query",
+            queryTextErrors.map((x) => `${x.field}: ${x.message}`).join("; "),
+            {
+              errors: queryTextErrors,
+            },
+          );
+        }
         const query = parse(r.query, req.query, (e) => {
           const errors = fieldErrors(e, "query");
           return new DomainError(
@@ -110,6 +131,17 @@ export function createApp(deps: AppDeps): express.Express {
             throw new DomainError(415, "Unsupported Media Type", "send the body as application/json");
           rawBody = {};
         }
+        const textErrors = r.body ? unstorableText(rawBody) : [];
+        if (textErrors.length > 0) {
+          throw new DomainError(
+            422,
+            "Invalid request",
+            textErrors.map((x) => `${x.field}: ${x.message}`).join("; "),
+            {
+              errors: textErrors,
+            },
+          );
+        }
         const body = parse(r.body, rawBody, (e) => {
           const errors = fieldErrors(e);
           return new DomainError(
@@ -121,7 +153,6 @@ export function createApp(deps: AppDeps): express.Express {
             },
           );
         });
-        const caller = r.auth ? await deps.authenticate(req) : undefined;
         const reply = await r.handle({
           params,
           query,
@@ -176,11 +207,12 @@ export function createApp(deps: AppDeps): express.Express {
       case "charset.unsupported":
         sendProblem(res, problem(415, "Unsupported Media Type", "send the body as UTF-8 JSON"));
         return;
-      case "request.aborted":
-      case "request.size.invalid":
-      case "stream.encoding.set":
-        sendProblem(res, problem(400, "Bad Request", "the body could not be read"));
-        return;
+    }
+    // Other client errors raised by Express itself (an undecodable path, an aborted body).
+    const status = parserError.status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      sendProblem(res, problem(status, "Bad Request", "the request could not be read"));
+      return;
     }
     req.log.error({ err }, "unhandled error");
     sendProblem(

@@ -72,6 +72,7 @@ export function buildOpenApi(routes: readonly Route[], info: { version: string }
           }
         : {}),
       responses,
+      ...(r.access ? { "x-tokenplane-access": r.access } : {}),
       ...(r.auth ? {} : { security: [] }),
     };
   }

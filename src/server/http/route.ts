@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 import type { z } from "zod";
+import type { Action } from "../../core/index.js";
 import type { Caller } from "../domain/caller.js";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -13,6 +14,15 @@ export interface ResponseSpec {
   /** A text/plain body. */
   text?: true;
 }
+
+/**
+ * What a caller needs, checked before the input is validated (403 before 422). The
+ * services check the same again, for callers that do not come through HTTP.
+ */
+export type Access =
+  | { kind: "admin"; resource: string; action: Action }
+  | { kind: "tokens"; action: Action }
+  | { kind: "permission"; resource: string; action: Action };
 
 export interface RouteContext<P, Q, B> {
   params: P;
@@ -39,6 +49,7 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   summary: string;
   tag: string;
   auth: boolean;
+  access?: Access;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

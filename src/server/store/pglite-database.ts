@@ -1,5 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import { mkdirSync } from "node:fs";
+import { lockDataDir } from "./data-dir-lock.js";
 import type { Database, Row, Tx } from "./database.js";
 
 /**
@@ -8,8 +9,18 @@ import type { Database, Row, Tx } from "./database.js";
  * is all an embedded single replica needs.
  */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const lite = await PGlite.create(dataDir ? { dataDir } : {});
+  let unlock = (): void => undefined;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
+  let lite: PGlite;
+  try {
+    lite = await PGlite.create(dataDir ? { dataDir } : {});
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const query = async <T extends Row>(text: string, params?: readonly unknown[]): Promise<T[]> =>
     (await lite.query<T>(text, params as unknown[] | undefined)).rows;
 
@@ -41,6 +52,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     async ping() {
       await lite.query("SELECT 1");
     },
-    close: () => lite.close(),
+    async close() {
+      await lite.close();
+      unlock();
+    },
   };
 }

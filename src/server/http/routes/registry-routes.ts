@@ -6,13 +6,14 @@ import {
   ListAuditQuery,
   pageOf,
   Resource,
+  resourceNameField,
 } from "../../../api/index.js";
 import type { AuditService } from "../../domain/audit-service.js";
 import type { RegistryService } from "../../domain/registry-service.js";
 import { type Route, route } from "../route.js";
 import { auditView, resourceView } from "../views.js";
 
-const ResourceParams = z.object({ name: z.string().max(63) });
+const ResourceParams = z.object({ name: resourceNameField });
 
 export function registryRoutes(registry: RegistryService, audit: AuditService): Route[] {
   return [
@@ -20,6 +21,7 @@ export function registryRoutes(registry: RegistryService, audit: AuditService): 
       method: "get",
       path: "/api/v1/resources",
       operationId: "listResources",
+      access: { kind: "permission", resource: "resources", action: "read" },
       summary: "The resource registry (built-in management resources included)",
       tag: "resources",
       auth: true,
@@ -33,6 +35,7 @@ export function registryRoutes(registry: RegistryService, audit: AuditService): 
       method: "post",
       path: "/api/v1/resources",
       operationId: "createResource",
+      access: { kind: "admin", resource: "resources", action: "create" },
       summary: "Register a resource, optionally with the routes forward auth maps to it (admin)",
       tag: "resources",
       auth: true,
@@ -47,6 +50,7 @@ export function registryRoutes(registry: RegistryService, audit: AuditService): 
       method: "get",
       path: "/api/v1/resources/{name}",
       operationId: "getResource",
+      access: { kind: "permission", resource: "resources", action: "read" },
       summary: "One resource",
       tag: "resources",
       auth: true,
@@ -61,6 +65,7 @@ export function registryRoutes(registry: RegistryService, audit: AuditService): 
       method: "delete",
       path: "/api/v1/resources/{name}",
       operationId: "deleteResource",
+      access: { kind: "admin", resource: "resources", action: "delete" },
       summary: "Remove a resource (admin); 409 while a token or the default permissions use it",
       tag: "resources",
       auth: true,
@@ -75,6 +80,7 @@ export function registryRoutes(registry: RegistryService, audit: AuditService): 
       method: "get",
       path: "/api/v1/settings/default-permissions",
       operationId: "getDefaultPermissions",
+      access: { kind: "permission", resource: "settings", action: "read" },
       summary: "What anonymous requests may do",
       tag: "settings",
       auth: true,
@@ -88,6 +94,7 @@ export function registryRoutes(registry: RegistryService, audit: AuditService): 
       method: "put",
       path: "/api/v1/settings/default-permissions",
       operationId: "setDefaultPermissions",
+      access: { kind: "admin", resource: "settings", action: "update" },
       summary: "Set what anonymous requests may do (admin)",
       tag: "settings",
       auth: true,
@@ -102,6 +109,7 @@ export function registryRoutes(registry: RegistryService, audit: AuditService): 
       method: "get",
       path: "/api/v1/audit-events",
       operationId: "listAuditEvents",
+      access: { kind: "permission", resource: "audit", action: "read" },
       summary: "Management actions, newest first; admins see all, others their own",
       tag: "audit",
       auth: true,

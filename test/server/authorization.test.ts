@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AccessToken, AuditEvent, IssuedAccessToken, Page, User } from "../../src/api/index.js";
+import { createUserWithToken, registerResource } from "../support/fixtures.js";
+import { type Client, client } from "../support/http.js";
+import { STORE_KINDS, startTestServer, type TestServer } from "../support/token-server.js";
+
+interface Operation {
+  method: string;
+  path: string;
+  id: string;
+  secured: boolean;
+}
+
+/** Every operation the server documents: the test covers routes added later too. */
+async function operations(srv: TestServer): Promise<Operation[]> {
+  const doc = (
+    await srv.anonymous<{
+      paths: Record<string, Record<string, { operationId: string; security?: unknown[] }>>;
+    }>("GET", "/openapi.json")
+  ).body;
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      id: op.operationId,
+      secured: !(Array.isArray(op.security) && op.security.length === 0),
+    })),
+  );
+}
+
+const bodyFor = (method: string) =>
+  method === "GET" || method === "DELETE" ? {} : { body: { name: "x", permissions: [] } };
+
+const fill = (path: string, ids: { userId: string; tokenId: string; name: string }) =>
+  path.replace("{userId}", ids.userId).replace("{tokenId}", ids.tokenId).replace("{name}", ids.name);
+
+/** Routes any valid token may call: introspection of the caller itself. */
+const SELF_ROUTES = new Set(["getCallingUser", "getCallingAccessToken"]);
+
+describe.each(STORE_KINDS)("authorization on %s", (kind) => {
+  let srv: TestServer;
+  let ops: Operation[];
+  let alice: { user: User; token: IssuedAccessToken; as: Client };
+  let bob: { user: User; token: IssuedAccessToken; as: Client };
+  let bobToken: IssuedAccessToken;
+
+  beforeAll(async () => {
+    srv = await startTestServer(kind);
+    await registerResource(srv, "orders");
+    ops = await operations(srv);
+    alice = await createUserWithToken(srv, "alice");
+    bob = await createUserWithToken(srv, "bob");
+    bobToken = (
+      await bob.as<IssuedAccessToken>("POST", `/api/v1/users/${bob.user.id}/access-tokens`, {
+        body: { name: "bob-2" },
+      })
+    ).body;
+  });
+  afterAll(() => srv.close());
+
+  it("documents the management routes it must protect", () => {
+    const secured = ops.filter((o) => o.secured).map((o) => o.id);
+    expect(secured.length).toBeGreaterThanOrEqual(19);
+    expect(
+      ops
+        .filter((o) => !o.secured)
+        .map((o) => o.id)
+        .sort(),
+    ).toEqual(["liveness", "metrics", "openapi", "readiness"]);
+  });
+
+  it("answers 401 with a problem on every management route without a valid token", async () => {
+    const ids = { userId: alice.user.id, tokenId: alice.token.id, name: "orders" };
+    const credentials: (Record<string, string> | undefined)[] = [
+      undefined,
+      { authorization: "Bearer tps_not-a-token" },
+      { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` },
+      { "x-api-key": alice.token.token.slice(0, -1) + (alice.token.token.endsWith("a") ? "b" : "a") },
+      { "private-token": "x".repeat(40) },
+    ];
+    for (const op of ops.filter((o) => o.secured)) {
+      for (const headers of credentials) {
+        const res = await srv.anonymous(op.method, fill(op.path, ids), { headers, ...bodyFor(op.method) });
+        expect(res.status, `${op.id} ${JSON.stringify(headers)}`).toBe(401);
+        expect(res.headers.get("content-type")).toContain("application/problem+json");
+        expect(res.headers.get("www-authenticate")).toBe('Bearer realm="tokenplane"');
+      }
+    }
+  });
+
+  it("answers 403 on every management route to a token without management permissions", async () => {
+    const weak = (
+      await alice.as<IssuedAccessToken>("POST", `/api/v1/users/${alice.user.id}/access-tokens`, {
+        body: { name: "orders-only", type: "custom", permissions: ["orders:read"] },
+      })
+    ).body;
+    const as = client(srv.url, weak.token);
+    // Its own user and token: only the self-introspection routes are allowed.
+    const ids = { userId: alice.user.id, tokenId: alice.token.id, name: "orders" };
+    for (const op of ops.filter((o) => o.secured)) {
+      const res = await as(op.method, fill(op.path, ids), bodyFor(op.method));
+      // getUser on one's own id is self-introspection too.
+      const expected = SELF_ROUTES.has(op.id) || op.id === "getUser" ? 200 : 403;
+      expect(res.status, op.id).toBe(expected);
+    }
+  });
+
+  it("answers 403 to a non-admin on every route touching another user or global settings", async () => {
+    const ids = { userId: bob.user.id, tokenId: bobToken.id, name: "orders" };
+    // A full-access token of a non-admin: reading the registry and settings is fine.
+    const allowed = new Set([
+      ...SELF_ROUTES,
+      "listResources",
+      "getResource",
+      "getDefaultPermissions",
+      "listAuditEvents",
+    ]);
+    for (const op of ops.filter((o) => o.secured)) {
+      const res = await alice.as(op.method, fill(op.path, ids), bodyFor(op.method));
+      if (allowed.has(op.id)) expect(res.status, op.id).toBe(200);
+      else expect(res.status, op.id).toBe(403);
+    }
+  });
+
+  it("never lets one user see or touch another user's tokens", async () => {
+    const base = `/api/v1/users/${bob.user.id}/access-tokens`;
+    const attempts = [
+      alice.as("GET", base),
+      alice.as("GET", `${base}?subscribe=true`),
+      alice.as("GET", `${base}/${bobToken.id}`),
+      alice.as("GET", `${base}/${bobToken.id}?subscribe=true`),
+      alice.as("PATCH", `${base}/${bobToken.id}`, { body: { name: "pwned" } }),
+      alice.as("POST", `${base}/${bobToken.id}/regenerate`),
+      alice.as("DELETE", `${base}/${bobToken.id}`),
+      alice.as("POST", base, { body: { name: "planted" } }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(403);
+      expect(res.text).not.toContain(bobToken.id);
+    }
+    // Bob's token id under Alice's own path is simply not there.
+    const mine = `/api/v1/users/${alice.user.id}/access-tokens/${bobToken.id}`;
+    expect((await alice.as("GET", mine)).status).toBe(404);
+    expect((await alice.as("DELETE", mine)).status).toBe(404);
+    expect((await alice.as("PATCH", mine, { body: { name: "x" } })).status).toBe(404);
+    expect((await alice.as("POST", `${mine}/regenerate`)).status).toBe(404);
+    // Nothing happened to it.
+    const still = await bob.as<AccessToken>("GET", `${base}/${bobToken.id}`);
+    expect(still.body).toMatchObject({ name: "bob-2", revision: 1 });
+    expect((await client(srv.url, bobToken.token)("GET", "/api/v1/access-tokens/self")).status).toBe(200);
+    // Nor does Alice's audit view show Bob's events.
+    const audit = await alice.as<Page<AuditEvent>>("GET", "/api/v1/audit-events?limit=500");
+    expect(audit.status).toBe(200);
+    expect(audit.body.items.length).toBeGreaterThan(0);
+    for (const e of audit.body.items) {
+      expect([e.actor.userId, e.target.userId]).toContain(alice.user.id);
+    }
+  });
+
+  it("lets admins manage everyone's tokens", async () => {
+    const base = `/api/v1/users/${bob.user.id}/access-tokens`;
+    expect((await srv.admin("GET", base)).status).toBe(200);
+    const made = await srv.admin<IssuedAccessToken>("POST", base, { body: { name: "from-admin" } });
+    expect(made.status).toBe(201);
+    expect(made.body.userId).toBe(bob.user.id);
+    expect((await srv.admin("PATCH", `${base}/${made.body.id}`, { body: { description: "x" } })).status).toBe(
+      200,
+    );
+    expect((await srv.admin("DELETE", `${base}/${made.body.id}`)).status).toBe(204);
+  });
+
+  it("refuses to grant more than the calling token holds", async () => {
+    const limited = (
+      await alice.as<IssuedAccessToken>("POST", `/api/v1/users/${alice.user.id}/access-tokens`, {
+        body: { name: "manager", type: "custom", permissions: ["tokens:*", "orders:read"] },
+      })
+    ).body;
+    const as = client(srv.url, limited.token);
+    const base = `/api/v1/users/${alice.user.id}/access-tokens`;
+    const escalate = await as("POST", base, { body: { name: "x", type: "full-access" } });
+    expect(escalate.status).toBe(403);
+    expect(escalate.body.detail).toBe("cannot grant permissions the calling token does not hold: *:*");
+    const wider = await as("POST", base, { body: { name: "x", type: "custom", permissions: ["orders:*"] } });
+    expect(wider.status).toBe(403);
+    const ok = await as<IssuedAccessToken>("POST", base, {
+      body: { name: "x", type: "custom", permissions: ["orders:read"] },
+    });
+    expect(ok.status).toBe(201);
+    const widen = await as("PATCH", `${base}/${ok.body.id}`, { body: { type: "read-only" } });
+    expect(widen.status).toBe(403);
+  });
+
+  it("enforces a token's own IP and origin restrictions on management calls", async () => {
+    const base = `/api/v1/users/${alice.user.id}/access-tokens`;
+    const fenced = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "fenced", type: "full-access", allowedIps: ["192.0.2.0/24"] },
+      })
+    ).body;
+    const res = await client(srv.url, fenced.token)("GET", base);
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toBe("the token may not be used from this IP address");
+    const local = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "local", type: "full-access", allowedIps: ["127.0.0.0/8", "::1"] },
+      })
+    ).body;
+    expect((await client(srv.url, local.token)("GET", base)).status).toBe(200);
+    const web = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "web", type: "full-access", allowedDomains: ["*.example.com"] },
+      })
+    ).body;
+    expect((await client(srv.url, web.token)("GET", base)).status).toBe(403);
+    expect(
+      (await client(srv.url, web.token)("GET", base, { headers: { origin: "https://app.example.com" } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await client(srv.url, web.token)("GET", base, { headers: { referer: "https://evil.example.net/x" } }))
+        .status,
+    ).toBe(403);
+    const expiring = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "brief", type: "full-access", expiresAt: new Date(Date.now() + 1500).toISOString() },
+      })
+    ).body;
+    const brief = client(srv.url, expiring.token);
+    expect((await brief("GET", base)).status).toBe(200);
+    const { waitFor } = await import("../support/wait.js");
+    const expired = await waitFor(
+      async () => {
+        const r = await brief("GET", base);
+        return r.status === 401 ? r : undefined;
+      },
+      { timeoutMs: 5000, what: "the token to expire" },
+    );
+    expect(expired.body.detail).toBe("the token has expired");
+  });
+});

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { User } from "../../src/api/index.js";
+import { startTestServer, type TestServer } from "../support/token-server.js";
+
+describe("errors are problem+json and never 500", () => {
+  let srv: TestServer;
+  let tokens: string;
+  beforeAll(async () => {
+    srv = await startTestServer("pglite", { bodyLimitBytes: 4096 });
+    const me = (await srv.admin<User>("GET", "/api/v1/user")).body;
+    tokens = `/api/v1/users/${me.id}/access-tokens`;
+  });
+  afterAll(() => srv.close());
+
+  const expectProblem = (
+    res: { status: number; headers: Headers; body: Record<string, unknown> },
+    status: number,
+  ) => {
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(res.body).toMatchObject({
+      status,
+      type: expect.stringMatching(/^https:\/\/tokenplane\.dev\/problems\//),
+      title: expect.any(String),
+    });
+  };
+
+  it("rejects malformed JSON with 400", async () => {
+    const res = await srv.admin("POST", tokens, {
+      rawBody: '{"name": ',
+      headers: { "content-type": "application/json" },
+    });
+    expectProblem(res, 400);
+    expect(res.body.errors).toEqual([{ field: "body", message: "is not valid JSON" }]);
+  });
+
+  it("rejects JSON that is not an object with 422 naming the body", async () => {
+    for (const raw of ["[]", "[1,2]"]) {
+      const res = await srv.admin("POST", tokens, {
+        rawBody: raw,
+        headers: { "content-type": "application/json" },
+      });
+      expectProblem(res, 422);
+      expect((res.body.errors as { field: string }[])[0]?.field).toBe("body");
+    }
+    const scalar = await srv.admin("POST", tokens, {
+      rawBody: '"x"',
+      headers: { "content-type": "application/json" },
+    });
+    expectProblem(scalar, 400);
+  });
+
+  it("rejects a body that is too large with 413", async () => {
+    const res = await srv.admin("POST", tokens, { body: { name: "x", description: "y".repeat(10_000) } });
+    expectProblem(res, 413);
+    expect(res.body.detail).toBe("the body may be at most 4096 bytes");
+  });
+
+  it("rejects a body that is not JSON with 415", async () => {
+    const res = await srv.admin("POST", tokens, {
+      rawBody: "name=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expectProblem(res, 415);
+  });
+
+  it("treats an empty body as {} and names the missing fields", async () => {
+    const res = await srv.admin("POST", tokens);
+    expectProblem(res, 422);
+    expect(res.body.errors).toEqual([{ field: "name", message: expect.any(String) }]);
+  });
+
+  it("answers unknown routes and methods with 404", async () => {
+    expectProblem(await srv.admin("GET", "/api/v1/nothing"), 404);
+    expectProblem(await srv.admin("PUT", tokens), 404);
+  });
+
+  it("rejects a bad query with 400 naming the parameter", async () => {
+    const res = await srv.admin("GET", `${tokens}?limit=abc&subscribe=maybe&surprise=1`);
+    expectProblem(res, 400);
+    expect((res.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
+      "limit",
+      "subscribe",
+      "surprise",
+    ]);
+  });
+
+  it("survives hostile values without a 500", async () => {
+    const bodies: unknown[] = [
+      { name: "x".repeat(300) },
+      { name: "\u0000\uffff\ud800" },
+      { name: "x", metadata: { nested: { deep: Array.from({ length: 50 }, () => ({ a: 1 })) } } },
+      { name: "x", metadata: "not an object" },
+      { name: "x", credits: { remaining: 1e30 } },
+      { name: "x", credits: { remaining: 1.5 } },
+      { name: "x", expiresAt: "9999-12-31T23:59:59Z" },
+      { name: "x", expiresAt: "2026-02-30T00:00:00Z" },
+      { name: "x", duration: "0s" },
+      { name: "x", allowedIps: ["::ffff:10.0.0.1/200", "1.2.3.4/-1", "1.2.3.4/"] },
+      { name: "x", allowedDomains: ["*.", "a..b", "x:99999", "x:1:2"] },
+      { name: "x", permissions: [null, 1, {}] },
+      { name: "x", __proto__: { admin: true }, constructor: { prototype: {} } },
+      { name: "x", externalId: "" },
+      { name: "x", rateLimit: { limit: 1, window: "0ms" } },
+    ];
+    for (const body of bodies) {
+      const res = await srv.admin("POST", tokens, { body });
+      expect(res.status, JSON.stringify(body)).not.toBe(500);
+      if (res.status >= 400) expect(res.body.errors ?? res.body.detail, JSON.stringify(body)).toBeDefined();
+    }
+    const paths = [
+      "/api/v1/users/%ZZ/access-tokens",
+      "/api/v1/users/../../etc/passwd",
+      `${tokens}/${"a".repeat(5000)}`,
+      "/api/v1/resources/%00",
+      "/api/v1/users?name=%00",
+      "/api/v1/audit-events?actor=%00&tokenId=%ED%A0%80",
+    ];
+    for (const path of paths) {
+      const res = await srv.admin("GET", path);
+      expect(res.status, path).toBeLessThan(500);
+    }
+  });
+
+  it("a zero-second duration is an immediately expired token, so it is refused", async () => {
+    const res = await srv.admin("POST", tokens, { body: { name: "x", duration: "0s" } });
+    expectProblem(res, 422);
+    expect(res.body.errors).toEqual([{ field: "duration", message: "must be at least 1s" }]);
+  });
+
+  it("echoes a sane X-Request-Id and makes one up otherwise", async () => {
+    const given = await srv.admin("GET", "/api/v1/user", { headers: { "x-request-id": "abc-123" } });
+    expect(given.headers.get("x-request-id")).toBe("abc-123");
+    const hostile = await srv.admin("GET", "/api/v1/user", {
+      headers: { "x-request-id": "a b\tc".repeat(100) },
+    });
+    expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

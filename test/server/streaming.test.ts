@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IssuedAccessToken } from "../../src/api/index.js";
+import { createUserWithToken } from "../support/fixtures.js";
+import { client } from "../support/http.js";
+import {
+  STORE_KINDS,
+  startTestServer,
+  startTestServerWith,
+  type TestServer,
+} from "../support/token-server.js";
+import { isType, openWatch } from "../support/watch.js";
+
+describe.each(STORE_KINDS)("subscribe=true on %s", (kind) => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer(kind);
+  });
+  afterAll(() => srv.close());
+
+  it("streams the current state, then every change, with heartbeats", async () => {
+    const { user, token, as } = await createUserWithToken(srv, `watcher-${kind}`);
+    const base = `/api/v1/users/${user.id}/access-tokens`;
+    const existing = (await as<IssuedAccessToken>("POST", base, { body: { name: "before" } })).body;
+
+    const watch = await openWatch(`${srv.url}${base}?subscribe=true`, token.token);
+    expect(watch.response.status).toBe(200);
+    expect(watch.response.headers.get("content-type")).toBe("application/x-ndjson");
+    await watch.next(isType("ADDED", `watcher-${kind}-token`));
+    await watch.next(isType("ADDED", "before"));
+
+    const made = (await as<IssuedAccessToken>("POST", base, { body: { name: "during" } })).body;
+    const added = await watch.next(isType("ADDED", "during"));
+    expect(added.object).toMatchObject({ id: made.id, revision: 1 });
+    expect(JSON.stringify(added)).not.toContain(made.token);
+
+    await as("PATCH", `${base}/${existing.id}`, { body: { description: "changed" } });
+    const modified = await watch.next(isType("MODIFIED", "before"));
+    expect(modified.object).toMatchObject({ description: "changed", revision: 2 });
+
+    await as("DELETE", `${base}/${made.id}`);
+    const deleted = await watch.next(isType("DELETED", "during"));
+    expect((deleted.object as { id: string }).id).toBe(made.id);
+
+    await watch.next(isType("HEARTBEAT"));
+    watch.close();
+  });
+
+  it("streams a single token", async () => {
+    const { user, token, as } = await createUserWithToken(srv, `single-${kind}`);
+    const base = `/api/v1/users/${user.id}/access-tokens`;
+    const other = (await as<IssuedAccessToken>("POST", base, { body: { name: "other" } })).body;
+    const watch = await openWatch(`${srv.url}${base}/${token.id}?subscribe=true`, token.token);
+    await watch.next(isType("ADDED", `single-${kind}-token`));
+    await as("PATCH", `${base}/${other.id}`, { body: { description: "not watched" } });
+    await as("PATCH", `${base}/${token.id}`, { body: { description: "watched" } });
+    const modified = await watch.next(isType("MODIFIED"));
+    expect(modified.object).toMatchObject({ id: token.id, description: "watched" });
+    expect(watch.events.filter((e) => (e.object as { id?: string } | undefined)?.id === other.id)).toEqual(
+      [],
+    );
+    watch.close();
+  });
+
+  it("404s a subscription to a token that does not exist", async () => {
+    const { user, token } = await createUserWithToken(srv, `ghost-${kind}`);
+    const res = await client(srv.url, token.token)(
+      "GET",
+      `/api/v1/users/${user.id}/access-tokens/00000000-0000-4000-8000-000000000000?subscribe=true`,
+    );
+    expect(res.status).toBe(404);
+  });
+});
+
+describe("subscribe=true across replicas on one PostgreSQL", () => {
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    a = await startTestServer("postgres");
+    b = await startTestServerWith({ ...a.options });
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it("delivers a change made on one replica to a stream on the other", async () => {
+    const { user, token } = await createUserWithToken(a, "cross");
+    const base = `/api/v1/users/${user.id}/access-tokens`;
+    const watch = await openWatch(`${a.url}${base}?subscribe=true`, token.token);
+    await watch.next(isType("ADDED", "cross-token"));
+    const onB = client(b.url, token.token);
+    const made = (await onB<IssuedAccessToken>("POST", base, { body: { name: "from-b" } })).body;
+    await watch.next(isType("ADDED", "from-b"));
+    await onB("DELETE", `${base}/${made.id}`);
+    await watch.next(isType("DELETED", "from-b"));
+    watch.close();
+  });
+
+  it("revocation on one replica fails the token on the other within a second", async () => {
+    const { user, as } = await createUserWithToken(a, "revoke-cross");
+    const base = `/api/v1/users/${user.id}/access-tokens`;
+    const t = (await as<IssuedAccessToken>("POST", base, { body: { name: "victim" } })).body;
+    const onB = client(b.url, t.token);
+    expect((await onB("GET", "/api/v1/access-tokens/self")).status).toBe(200); // now cached on B
+    await as("DELETE", `${base}/${t.id}`);
+    const { waitFor } = await import("../support/wait.js");
+    await waitFor(async () => (await onB("GET", "/api/v1/access-tokens/self")).status === 401, {
+      timeoutMs: 1000,
+      what: "replica B to reject the revoked token",
+    });
+  });
+});

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AuditEvent, IssuedAccessToken, Page, Resource, User } from "../../src/api/index.js";
+import { createUserWithToken } from "../support/fixtures.js";
+import { client } from "../support/http.js";
+import { STORE_KINDS, startTestServer, type TestServer } from "../support/token-server.js";
+
+describe.each(STORE_KINDS)("users, resources, settings and audit on %s", (kind) => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer(kind);
+  });
+  afterAll(() => srv.close());
+
+  it("creates, finds, lists and deletes users", async () => {
+    const me = await srv.admin<User>("GET", "/api/v1/user");
+    expect(me.body).toMatchObject({ name: "admin", admin: true });
+
+    const created = await srv.admin<User>("POST", "/api/v1/users", { body: { name: "carol" } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: "carol", admin: false });
+    const dup = await srv.admin("POST", "/api/v1/users", { body: { name: "carol" } });
+    expect(dup.status).toBe(409);
+    expect(dup.body.existingId).toBe(created.body.id);
+
+    const byName = await srv.admin<Page<User>>("GET", "/api/v1/users?name=carol");
+    expect(byName.body.items.map((u) => u.id)).toEqual([created.body.id]);
+    const got = await srv.admin<User>("GET", `/api/v1/users/${created.body.id}`);
+    expect(got.body.name).toBe("carol");
+
+    for (const name of ["u1", "u2", "u3"]) await srv.admin("POST", "/api/v1/users", { body: { name } });
+    const names: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `?limit=2&cursor=${encodeURIComponent(cursor)}` : "?limit=2";
+      const page: { body: Page<User> } = await srv.admin<Page<User>>("GET", `/api/v1/users${q}`);
+      names.push(...page.body.items.map((u) => u.name));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(names).toEqual(["admin", "carol", "u1", "u2", "u3"]);
+
+    const bad = await srv.admin("POST", "/api/v1/users", { body: { name: "  ", admin: "yes" } });
+    expect(bad.status).toBe(422);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(["admin", "name"]);
+  });
+
+  it("deleting a user revokes all their tokens at once", async () => {
+    const { user, token } = await createUserWithToken(srv, `leaver-${kind}`);
+    const as = client(srv.url, token.token);
+    expect((await as("GET", "/api/v1/access-tokens/self")).status).toBe(200);
+    expect((await srv.admin("DELETE", `/api/v1/users/${user.id}`)).status).toBe(204);
+    expect((await as("GET", "/api/v1/access-tokens/self")).status).toBe(401);
+    expect((await srv.admin("GET", `/api/v1/users/${user.id}`)).status).toBe(404);
+    expect((await srv.admin("DELETE", `/api/v1/users/${user.id}`)).status).toBe(404);
+  });
+
+  it("does not let an admin delete the user they are authenticated as", async () => {
+    const me = (await srv.admin<User>("GET", "/api/v1/user")).body;
+    const res = await srv.admin("DELETE", `/api/v1/users/${me.id}`);
+    expect(res.status).toBe(409);
+  });
+
+  it("registers resources with routes and refuses to remove used or built-in ones", async () => {
+    const list = await srv.admin<{ items: Resource[] }>("GET", "/api/v1/resources");
+    expect(
+      list.body.items
+        .filter((r) => r.builtIn)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["audit", "resources", "settings", "tokens", "users"]);
+    const made = await srv.admin<Resource>("POST", "/api/v1/resources", {
+      body: {
+        name: "invoices",
+        description: "billing",
+        routes: [{ pathPrefix: "/invoices", methods: ["GET", "POST"] }],
+      },
+    });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({
+      name: "invoices",
+      builtIn: false,
+      routes: [{ pathPrefix: "/invoices", methods: ["GET", "POST"] }],
+    });
+    expect((await srv.admin("POST", "/api/v1/resources", { body: { name: "invoices" } })).status).toBe(409);
+    expect((await srv.admin<Resource>("GET", "/api/v1/resources/invoices")).body.description).toBe("billing");
+
+    const bad = await srv.admin("POST", "/api/v1/resources", {
+      body: { name: "bad name", routes: [{ pathPrefix: "no-slash", methods: ["FETCH"] }] },
+    });
+    expect(bad.status).toBe(422);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
+      "name",
+      "routes[0].methods[0]",
+      "routes[0].pathPrefix",
+    ]);
+
+    const me = (await srv.admin<User>("GET", "/api/v1/user")).body;
+    const t = await srv.admin<IssuedAccessToken>("POST", `/api/v1/users/${me.id}/access-tokens`, {
+      body: { name: "inv", type: "custom", permissions: ["invoices:read"] },
+    });
+    const inUse = await srv.admin("DELETE", "/api/v1/resources/invoices");
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.detail).toBe('resource "invoices" is used by 1 token(s)');
+    expect((await srv.admin("DELETE", "/api/v1/resources/tokens")).status).toBe(409);
+    await srv.admin("DELETE", `/api/v1/users/${me.id}/access-tokens/${t.body.id}`);
+    expect((await srv.admin("DELETE", "/api/v1/resources/invoices")).status).toBe(204);
+    expect((await srv.admin("GET", "/api/v1/resources/invoices")).status).toBe(404);
+    expect((await srv.admin("DELETE", "/api/v1/resources/invoices")).status).toBe(404);
+  });
+
+  it("sets default permissions for anonymous requests, checked against the registry", async () => {
+    expect((await srv.admin("GET", "/api/v1/settings/default-permissions")).body).toEqual({
+      permissions: [],
+    });
+    await srv.admin("POST", "/api/v1/resources", { body: { name: "articles" } });
+    const set = await srv.admin("PUT", "/api/v1/settings/default-permissions", {
+      body: { permissions: ["articles:read"] },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ permissions: ["articles:read"] });
+    expect((await srv.admin("GET", "/api/v1/settings/default-permissions")).body).toEqual({
+      permissions: ["articles:read"],
+    });
+
+    const unknown = await srv.admin("PUT", "/api/v1/settings/default-permissions", {
+      body: { permissions: ["ghosts:read"] },
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([
+      {
+        field: "permissions[0]",
+        message: 'unknown resource "ghosts"; register it first (POST /api/v1/resources)',
+      },
+    ]);
+    const mgmt = await srv.admin("PUT", "/api/v1/settings/default-permissions", {
+      body: { permissions: ["tokens:create"] },
+    });
+    expect(mgmt.status).toBe(422);
+    expect((await srv.admin("DELETE", "/api/v1/resources/articles")).status).toBe(409);
+    await srv.admin("PUT", "/api/v1/settings/default-permissions", { body: { permissions: [] } });
+    expect((await srv.admin("DELETE", "/api/v1/resources/articles")).status).toBe(204);
+  });
+
+  it("audits every management action with actor and target, newest first, filterable", async () => {
+    const { user, token, as } = await createUserWithToken(srv, `audited-${kind}`);
+    const t = (
+      await as<IssuedAccessToken>("POST", `/api/v1/users/${user.id}/access-tokens`, { body: { name: "a1" } })
+    ).body;
+    await as("PATCH", `/api/v1/users/${user.id}/access-tokens/${t.id}`, { body: { description: "d" } });
+    const regen = (
+      await as<IssuedAccessToken>("POST", `/api/v1/users/${user.id}/access-tokens/${t.id}/regenerate`)
+    ).body;
+    await as("DELETE", `/api/v1/users/${user.id}/access-tokens/${t.id}`);
+
+    const events = await srv.admin<Page<AuditEvent>>("GET", `/api/v1/audit-events?tokenId=${t.id}`);
+    expect(events.status).toBe(200);
+    expect(events.body.items.map((e) => e.action)).toEqual([
+      "token.revoke",
+      "token.regenerate",
+      "token.update",
+      "token.create",
+    ]);
+    for (const e of events.body.items) {
+      expect(e.actor).toEqual({ userId: user.id, tokenId: token.id, displayPrefix: token.displayPrefix });
+      expect(e.target).toEqual({ type: "token", id: t.id, userId: user.id });
+    }
+    expect(events.body.items.find((e) => e.action === "token.update")?.details).toEqual({
+      fields: ["description"],
+    });
+    for (const secret of [t.token, regen.token, token.token]) expect(events.text).not.toContain(secret);
+
+    const byActor = await srv.admin<Page<AuditEvent>>("GET", `/api/v1/audit-events?actor=${user.id}&limit=2`);
+    expect(byActor.body.items).toHaveLength(2);
+    expect(byActor.body.nextCursor).not.toBeNull();
+    const next = await srv.admin<Page<AuditEvent>>(
+      "GET",
+      `/api/v1/audit-events?actor=${user.id}&limit=2&cursor=${encodeURIComponent(byActor.body.nextCursor as string)}`,
+    );
+    expect(next.body.items.map((e) => e.action)).toEqual(["token.update", "token.create"]);
+    const adminCreated = await srv.admin<Page<AuditEvent>>("GET", `/api/v1/audit-events?tokenId=${token.id}`);
+    expect(adminCreated.body.items.map((e) => e.action)).toContain("token.create");
+  });
+});
