@@ -2,3 +2,4 @@
 export * from "./fields.js";
 export * from "./schemas.js";
 export * from "./verification.js";
+export * from "./token-server-api.js";

@@ -191,7 +191,10 @@ export const PageQuery = z.strictObject({
   cursor: z.string().max(512).optional(),
 });
 
-export const ListTokensQuery = PageQuery.extend({ subscribe: booleanQuery.optional() });
+export const ListTokensQuery = PageQuery.extend({
+  subscribe: booleanQuery.optional(),
+  externalId: z.string().max(255).optional().describe("only the token with this externalId"),
+});
 export const GetTokenQuery = z.strictObject({ subscribe: booleanQuery.optional() });
 export const ListUsersQuery = PageQuery.extend({ name: z.string().max(200).optional() });
 export const ListAuditQuery = PageQuery.extend({

@@ -2,9 +2,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
+import type { TokenServerApi } from "../api/index.js";
 import { type ServerOptions, DEFAULT_DATA_DIR, DEFAULT_PORT } from "./config.js";
 import { auditService } from "./domain/audit-service.js";
-import { bootstrapAdmin } from "./domain/bootstrap.js";
+import { ADMIN_USER, bootstrapAdmin } from "./domain/bootstrap.js";
+import { systemCaller } from "./domain/caller.js";
 import { createCredentialResolver } from "./domain/credential-resolver.js";
 import { registryService } from "./domain/registry-service.js";
 import { tokenService } from "./domain/token-service.js";
@@ -18,6 +20,7 @@ import { opsRoutes } from "./http/routes/ops-routes.js";
 import { registryRoutes } from "./http/routes/registry-routes.js";
 import { tokenRoutes } from "./http/routes/token-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
+import { inProcessApi } from "./in-process-api.js";
 import { createLogger, type Logger } from "./logger.js";
 import { loadPeppers } from "./pepper-source.js";
 import { openStore, type StoreLocation } from "./store/store.js";
@@ -28,6 +31,8 @@ export { createLogger, type Logger } from "./logger.js";
 
 export interface RunningServer {
   url: string;
+  /** The API in-process, acting as the admin user (audit records name `label`). */
+  api(label: string): TokenServerApi;
   port: number;
   /** Only when this start generated the admin token (first start, no TOKENPLANE_ADMIN_TOKEN). */
   generatedAdminToken?: string;
@@ -66,9 +71,12 @@ export async function startServer(options: ServerOptions = {}, logger?: Logger):
   const resolver = createCredentialResolver(store, peppers, log, { adminToken: options.adminToken });
   const metrics = createMetrics({ cacheEntries: () => resolver.cacheSize });
   const tokens = tokenService(store, peppers, now);
+  const users = userService(store);
+  const adminUser = await store.users.findByName(ADMIN_USER);
+  if (!adminUser) throw new Error("the admin user is missing after bootstrap");
   const routes = [
     ...tokenRoutes(tokens, store, options.heartbeatMs ?? 30_000),
-    ...userRoutes(userService(store)),
+    ...userRoutes(users),
     ...registryRoutes(registryService(store), auditService(store)),
   ];
   let openapi: unknown;
@@ -116,6 +124,7 @@ export async function startServer(options: ServerOptions = {}, logger?: Logger):
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
+    api: (label) => inProcessApi({ store, tokens, users, caller: systemCaller(adminUser, label) }),
     ...(generatedAdminToken ? { generatedAdminToken } : {}),
     log,
     close: () =>

@@ -4,24 +4,37 @@ import { forbidden } from "./errors.js";
 import type { UserRecord } from "./model.js";
 import type { ResolvedToken } from "./principal.js";
 
-/** An authenticated management caller: the token presented and the user owning it. */
+/** An authenticated management caller: the user and what the presented token may do. */
 export interface Caller {
   user: UserRecord;
-  token: ResolvedToken;
+  /** The presented token; null for the in-process system caller (the embedded operator). */
+  tokenId: string | null;
+  permissions: readonly string[];
   actor: Actor;
 }
 
 export function callerOf(user: UserRecord, token: ResolvedToken): Caller {
   return {
     user,
-    token,
+    tokenId: token.tokenId,
+    permissions: token.permissions,
     actor: { userId: user.id, tokenId: token.tokenId, displayPrefix: token.token.displayPrefix },
+  };
+}
+
+/** The server acting for itself (e.g. the embedded operator) as an admin with full access. */
+export function systemCaller(admin: UserRecord, label: string): Caller {
+  return {
+    user: admin,
+    tokenId: null,
+    permissions: ["*:*"],
+    actor: { userId: admin.id, tokenId: null, displayPrefix: label },
   };
 }
 
 /** The calling token must hold `resource:action` (management is governed like any resource). */
 export function requirePermission(caller: Caller, resource: string, action: Action): void {
-  if (!allows(caller.token.permissions, resource, action)) {
+  if (!allows(caller.permissions, resource, action)) {
     throw forbidden(`this token lacks the permission ${resource}:${action}`);
   }
 }

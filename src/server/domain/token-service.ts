@@ -28,7 +28,7 @@ function requireGrantable(
   settings: { type: TokenRecord["type"]; permissions: string[] },
 ): void {
   const wanted = effectivePermissions(settings.type, settings.permissions);
-  const excess = wanted.filter((p) => !covers(caller.token.permissions, [p]));
+  const excess = wanted.filter((p) => !covers(caller.permissions, [p]));
   if (excess.length > 0) {
     throw forbidden(`cannot grant permissions the calling token does not hold: ${excess.join(", ")}`);
   }
@@ -94,6 +94,11 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
 
     get: (caller: Caller, userId: string, tokenId: string): Promise<TokenRecord> =>
       owned(caller, userId, tokenId, "read"),
+
+    async findByExternalId(caller: Caller, userId: string, externalId: string): Promise<TokenRecord | null> {
+      requireTokenAccess(caller, userId, "read");
+      return store.tokens.findByExternalId(userId, externalId);
+    },
 
     async update(
       caller: Caller,

@@ -10,6 +10,7 @@ import {
   UpdateAccessTokenBody,
   WatchEvent,
 } from "../../../api/index.js";
+import { notFound } from "../../domain/errors.js";
 import type { IssuedToken, TokenService } from "../../domain/token-service.js";
 import type { Store } from "../../store/store.js";
 import { type Route, route } from "../route.js";
@@ -49,12 +50,16 @@ export function tokenRoutes(tokens: TokenService, store: Store, heartbeatMs: num
         },
       },
       async handle({ caller, params, query, req, res }) {
+        if (query.externalId !== undefined) {
+          const found = await tokens.findByExternalId(caller, params.userId, query.externalId);
+          return { status: 200, body: { items: found ? [tokenView(found)] : [], nextCursor: null } };
+        }
         const page = await tokens.list(caller, params.userId, {
           limit: query.limit ?? DEFAULT_PAGE,
           cursor: query.cursor,
         });
         if (query.subscribe) {
-          await streamTokens(req, res, store, { userId: params.userId }, heartbeatMs);
+          streamTokens(req, res, store, { userId: params.userId }, heartbeatMs);
           return { streamed: true };
         }
         return { status: 200, body: { items: page.items.map(tokenView), nextCursor: page.nextCursor } };
@@ -99,13 +104,7 @@ export function tokenRoutes(tokens: TokenService, store: Store, heartbeatMs: num
       async handle({ caller, params, query, req, res }) {
         const token = await tokens.get(caller, params.userId, params.tokenId);
         if (query.subscribe) {
-          await streamTokens(
-            req,
-            res,
-            store,
-            { userId: params.userId, tokenId: params.tokenId },
-            heartbeatMs,
-          );
+          streamTokens(req, res, store, { userId: params.userId, tokenId: params.tokenId }, heartbeatMs);
           return { streamed: true };
         }
         return { status: 200, body: tokenView(token) };
@@ -169,8 +168,9 @@ export function tokenRoutes(tokens: TokenService, store: Store, heartbeatMs: num
       auth: true,
       responses: { 200: { description: "the calling token", json: AccessToken } },
       async handle({ caller }) {
-        const token = await store.tokens.get(caller.token.tokenId);
-        return { status: 200, body: tokenView(token ?? caller.token.token) };
+        const token = caller.tokenId ? await store.tokens.get(caller.tokenId) : null;
+        if (!token) throw notFound("token");
+        return { status: 200, body: tokenView(token) };
       },
     }),
   ];

@@ -1,0 +1,52 @@
+import type {
+  AccessToken,
+  CreateAccessTokenBody,
+  IssuedAccessToken,
+  Problem,
+  RegenerateAccessTokenBody,
+  UpdateAccessTokenBody,
+  User,
+  WatchEvent,
+} from "./schemas.js";
+
+/** A refusal from the token server, as problem details. Same shape in-process and over HTTP. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail ?? problem.title);
+    this.name = "ApiError";
+  }
+}
+
+/** Watch events until closed; `undefined` once the stream has ended (reconnect to resume). */
+export interface TokenEventStream {
+  next(): Promise<WatchEvent | undefined>;
+  close(): void;
+}
+
+/**
+ * What a client of the token server can do, acting as one (admin) identity. Two
+ * implementations: in-process (the operator's embedded server) and HTTP (remote servers).
+ * Refusals throw ApiError; "not found" on reads is `undefined`.
+ */
+export interface TokenServerApi {
+  /** The user with this name, created when missing (concurrent callers get the same user). */
+  ensureUser(name: string): Promise<User>;
+  createToken(userId: string, body: CreateAccessTokenBody): Promise<IssuedAccessToken>;
+  getToken(userId: string, tokenId: string): Promise<AccessToken | undefined>;
+  findTokenByExternalId(userId: string, externalId: string): Promise<AccessToken | undefined>;
+  updateToken(userId: string, tokenId: string, body: UpdateAccessTokenBody): Promise<AccessToken>;
+  regenerateToken(
+    userId: string,
+    tokenId: string,
+    body: RegenerateAccessTokenBody,
+  ): Promise<IssuedAccessToken>;
+  /** False when the token was already gone. */
+  revokeToken(userId: string, tokenId: string): Promise<boolean>;
+  /** A user's tokens: the current state as ADDED, then changes. */
+  watchTokens(userId: string): TokenEventStream;
+  /** Resolves when the server is reachable, ready and accepts this client's credentials. */
+  ready(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+/** Clients of the token server. */
+export { httpTokenServerApi, type Connection } from "./http-token-server-api.js";
+export { ApiError, type TokenEventStream, type TokenServerApi } from "../api/index.js";
