@@ -8,6 +8,7 @@ import type {
   User,
   WatchEvent,
 } from "./schemas.js";
+import type { VerifyBody, VerifyResult } from "./verification.js";
 
 /** A refusal from the token server, as problem details. Same shape in-process and over HTTP. */
 export class ApiError extends Error {
@@ -45,6 +46,8 @@ export interface TokenServerApi {
   ): Promise<IssuedAccessToken>;
   /** False when the token was already gone. */
   revokeToken(userId: string, tokenId: string): Promise<boolean>;
+  /** Checks a token as a service would (`POST /api/v1/verify`). */
+  verify(body: VerifyBody): Promise<VerifyResult>;
   /** A user's tokens: the current state as ADDED, then changes. */
   watchTokens(userId: string): TokenEventStream;
   /** Resolves when the server is reachable, ready and accepts this client's credentials. */

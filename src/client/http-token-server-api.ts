@@ -7,6 +7,7 @@ import {
   type TokenEventStream,
   type TokenServerApi,
   type User,
+  type VerifyResult,
   type WatchEvent,
 } from "../api/index.js";
 import { call, type Connection, open, refusal } from "./http-request.js";
@@ -72,6 +73,7 @@ export function httpTokenServerApi(conn: Connection & { watchIdleMs?: number }):
         )) ?? false
       );
     },
+    verify: (body) => call<VerifyResult>(conn, { method: "POST", path: "/api/v1/verify", body }),
     watchTokens: (userId) =>
       ndjsonWatch(conn, `${tokensOf(userId)}?subscribe=true`, conn.watchIdleMs ?? DEFAULT_WATCH_IDLE_MS),
     async ready() {

@@ -1,3 +1,4 @@
 /** Clients of the token server. */
 export { httpTokenServerApi, type Connection } from "./http-token-server-api.js";
+export { contentDigest, signRequest, type RequestToSign } from "./sign-request.js";
 export { ApiError, type TokenEventStream, type TokenServerApi } from "../api/index.js";

@@ -4,6 +4,8 @@ import { DomainError } from "./domain/errors.js";
 import { watchTokens } from "./domain/token-watch.js";
 import type { IssuedToken, TokenService } from "./domain/token-service.js";
 import type { UserService } from "./domain/user-service.js";
+import type { Verifier } from "./domain/verifier.js";
+import { verifyResult } from "./http/verify-view.js";
 import { problem } from "./http/problem.js";
 import { tokenView, userView } from "./http/views.js";
 import type { Store } from "./store/store.js";
@@ -39,6 +41,8 @@ export function inProcessApi(deps: {
   store: Store;
   tokens: TokenService;
   users: UserService;
+  verifier: Verifier;
+  now: () => number;
   caller: Caller;
 }): TokenServerApi {
   const { store, tokens, users, caller } = deps;
@@ -73,6 +77,7 @@ export function inProcessApi(deps: {
         await tokens.revoke(caller, userId, tokenId);
         return true;
       })) ?? false,
+    verify: async (body) => verifyResult(await deps.verifier.verify(body), deps.now()),
     watchTokens: (userId) => watchTokens(store, { userId }, tokenView),
     ready: () => asApi(() => store.db.ping()),
   };

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import proxyaddr from "proxy-addr";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import type { TokenServerApi } from "../api/index.js";
@@ -7,11 +8,16 @@ import { type ServerOptions, DEFAULT_DATA_DIR, DEFAULT_PORT } from "./config.js"
 import { auditService } from "./domain/audit-service.js";
 import { ADMIN_USER, bootstrapAdmin } from "./domain/bootstrap.js";
 import { systemCaller } from "./domain/caller.js";
+import { createAccessPolicy } from "./domain/access-policy.js";
 import { createCredentialResolver } from "./domain/credential-resolver.js";
+import { createRateLimits } from "./domain/rate-limits.js";
+import { createUsageRecorder } from "./domain/usage-recorder.js";
+import { createVerifier } from "./domain/verifier.js";
 import { registryService } from "./domain/registry-service.js";
 import { tokenService } from "./domain/token-service.js";
 import { userService } from "./domain/user-service.js";
 import { createApp } from "./http/app.js";
+import { createFastPath } from "./http/fast-path.js";
 import type { Route } from "./http/route.js";
 import { authenticator } from "./http/authenticate.js";
 import { createMetrics } from "./http/metrics.js";
@@ -44,6 +50,19 @@ export interface RunningServer {
 const VERSION = "0.1.0";
 const READY_TIMEOUT_MS = 2000;
 
+/** `trust proxy` as Express accepts it, for the fast path's X-Forwarded-For handling. */
+function compileTrust(value: string | boolean | number): (address: string, hop: number) => boolean {
+  if (value === true) return () => true;
+  if (value === false) return () => false;
+  if (typeof value === "number") return (_address, hop) => hop < value;
+  return proxyaddr.compile(
+    value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+}
+
 function storageOf(options: ServerOptions): StoreLocation & { pepperFile?: string } {
   if (options.databaseUrl)
     return { kind: "postgres", url: options.databaseUrl, poolSize: options.databasePoolSize };
@@ -70,6 +89,17 @@ export async function startServer(options: ServerOptions = {}, logger?: Logger):
 
   const resolver = createCredentialResolver(store, peppers, log, { adminToken: options.adminToken });
   const metrics = createMetrics({ cacheEntries: () => resolver.cacheSize });
+  const verifier = createVerifier({
+    resolver,
+    store,
+    rateLimits: createRateLimits(),
+    usage: createUsageRecorder(store, log),
+    now,
+    log,
+  });
+  const policy = createAccessPolicy(store, log);
+  const trustProxy = options.trustProxy ?? false;
+  const bodyLimit = options.bodyLimitBytes ?? 64 * 1024;
   const tokens = tokenService(store, peppers, now);
   const users = userService(store);
   const adminUser = await store.users.findByName(ADMIN_USER);
@@ -104,11 +134,22 @@ export async function startServer(options: ServerOptions = {}, logger?: Logger):
     authenticate: authenticator(resolver, store, now),
     log,
     metrics,
-    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    bodyLimit,
+    trustProxy,
+  });
+  const fastPath = createFastPath({
+    verifier,
+    policy,
+    metrics,
+    log,
+    now,
+    bodyLimit,
+    trust: compileTrust(trustProxy),
   });
 
-  const server: Server = createServer(app);
+  const server: Server = createServer((req, res) => {
+    if (!fastPath(req, res)) app(req, res);
+  });
   // Longer than common load-balancer idle timeouts, so they close first.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((ok, fail) => {
@@ -124,7 +165,8 @@ export async function startServer(options: ServerOptions = {}, logger?: Logger):
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    api: (label) => inProcessApi({ store, tokens, users, caller: systemCaller(adminUser, label) }),
+    api: (label) =>
+      inProcessApi({ store, tokens, users, verifier, now, caller: systemCaller(adminUser, label) }),
     ...(generatedAdminToken ? { generatedAdminToken } : {}),
     log,
     close: () =>
@@ -135,6 +177,7 @@ export async function startServer(options: ServerOptions = {}, logger?: Logger):
         setTimeout(() => server.closeAllConnections(), 1000).unref();
         await closed;
         resolver.close();
+        policy.close();
         await store.close();
         log.info("token server stopped");
       })()),

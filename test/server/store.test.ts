@@ -19,6 +19,7 @@ function newToken(userId: string, over: Partial<NewToken> = {}): NewToken {
     kind: "secret",
     signedRequests: false,
     displayPrefix: "tps_abcd",
+    refilledAt: null,
     name: "t",
     description: "",
     type: "read-only",

@@ -90,6 +90,7 @@ export async function bootstrapAdmin(
         kind: "secret",
         signedRequests: false,
         displayPrefix: shown,
+        refilledAt: null,
         name: "admin",
         description: "bootstrap admin token",
         type: "full-access",

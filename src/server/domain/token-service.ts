@@ -79,7 +79,15 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
       const issued = issueSecret(peppers, kind, signedRequests);
       const id = randomUUID();
       const record = await store.tokens.create(
-        { id, userId, kind, signedRequests, displayPrefix: issued.displayPrefix, ...settings },
+        {
+          id,
+          userId,
+          kind,
+          signedRequests,
+          displayPrefix: issued.displayPrefix,
+          refilledAt: settings.credits?.refill ? new Date(now()) : null,
+          ...settings,
+        },
         issued.stored,
         audit(caller, "token.create", { id, userId }, { name: settings.name, type: settings.type, kind }),
       );
@@ -116,7 +124,8 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
           return settings;
         },
         audit(caller, "token.update", { id: tokenId, userId }, { fields: Object.keys(body).sort() }),
-        { restartRefill: body.credits?.refill !== undefined },
+        // A new refill schedule starts counting from now.
+        body.credits?.refill ? { refilledAt: new Date(now()) } : {},
       );
       if (!record) throw notFound("token");
       return record;

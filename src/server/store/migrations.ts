@@ -94,6 +94,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_by_target ON audit_events (target_id, id DESC);
   CREATE INDEX audit_by_target_user ON audit_events (target_user_id, id DESC);
   `,
+  `
+  -- Signatures already accepted, so a replayed signed request is refused on every replica.
+  CREATE TABLE seen_signatures (
+    digest bytea PRIMARY KEY,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE INDEX seen_signatures_by_expiry ON seen_signatures (expires_at);
+  `,
 ];
 
 const LOCK_ID = 4_242_001; // arbitrary, constant: the advisory lock guarding migrations

@@ -8,6 +8,7 @@ import { openPglite } from "./pglite-database.js";
 import { openPostgres } from "./postgres-database.js";
 import { registryStore } from "./registry-store.js";
 import { tokenStore } from "./token-store.js";
+import { usageStore } from "./usage-store.js";
 import { userStore } from "./user-store.js";
 
 export type { Actor, AuditEntry } from "./audit-trail.js";
@@ -20,6 +21,7 @@ export interface Store {
   readonly users: ReturnType<typeof userStore>;
   readonly registry: ReturnType<typeof registryStore>;
   readonly audit: ReturnType<typeof auditStore>;
+  readonly usage: ReturnType<typeof usageStore>;
   /** Subscribes to committed changes from every replica sharing the database. */
   onChange(listener: (change: Change) => void): () => void;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
     users: userStore(db, bus),
     registry: registryStore(db, bus),
     audit: auditStore(db),
+    usage: usageStore(db),
     onChange: bus.subscribe,
     async close() {
       await bus.close();

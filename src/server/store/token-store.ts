@@ -32,6 +32,8 @@ export interface TokenSettings {
 
 export interface NewToken extends TokenSettings {
   id: string;
+  /** When credits with a refill were last (re)filled: creation time, by the server's clock. */
+  refilledAt: Date | null;
   userId: string;
   kind: TokenKind;
   signedRequests: boolean;
@@ -170,7 +172,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
               token.kind,
               token.signedRequests,
               token.displayPrefix,
-              token.credits?.refill ? new Date() : null,
+              token.refilledAt,
               ...values,
             ],
           );
@@ -234,7 +236,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
       id: string,
       change: (current: TokenRecord) => TokenSettings | Promise<TokenSettings>,
       audit: AuditEntry,
-      options: { restartRefill?: boolean } = {},
+      options: { refilledAt?: Date } = {},
     ): Promise<TokenRecord | null> {
       try {
         return await db.transaction(async (tx) => {
@@ -248,9 +250,9 @@ export function tokenStore(db: Database, bus: ChangeBus) {
           const assignments = SETTINGS_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(", ");
           const [row] = await tx.query(
             `UPDATE tokens t SET ${assignments}, updated_at = now(), revision = revision + 1,
-               refilled_at = CASE WHEN $${values.length + 2}::boolean THEN now() ELSE refilled_at END
+               refilled_at = coalesce($${values.length + 2}::timestamptz, refilled_at)
              WHERE id = $1 RETURNING ${COLUMNS.replaceAll("t.", "")}`,
-            [id, ...values, options.restartRefill ?? false],
+            [id, ...values, options.refilledAt ?? null],
           );
           const record = rowToToken(row as Row);
           await recordAudit(tx, audit);

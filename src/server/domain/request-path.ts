@@ -1,0 +1,31 @@
+/**
+ * The path an upstream will act on, for matching against registered prefixes: query and
+ * fragment dropped, percent-decoded once, repeated slashes collapsed and dot segments
+ * resolved, so `/public/../admin` or `/public/%2e%2e/admin` is matched as `/admin`.
+ * Undefined when the path cannot be decoded (the caller refuses the request).
+ */
+export function normalizePath(raw: string): string | undefined {
+  const end = raw.search(/[?#]/);
+  const path = end === -1 ? raw : raw.slice(0, end);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes("\u0000") || decoded.includes("\\")) return undefined;
+  const out: string[] = [];
+  for (const segment of decoded.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") out.pop();
+    else out.push(segment);
+  }
+  return `/${out.join("/")}`;
+}
+
+/** Whether `path` is `prefix` or below it (segment-wise: `/orders` covers `/orders/1`, not `/ordersx`). */
+export function underPrefix(path: string, prefix: string): boolean {
+  if (prefix === "/" || path === prefix) return true;
+  const base = prefix.endsWith("/") ? prefix : `${prefix}/`;
+  return path.startsWith(base);
+}
