@@ -41,7 +41,8 @@ export async function signRequest(
     { method: request.method.toUpperCase(), url: String(request.url), headers },
   );
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(signed.headers))
-    out[name] = Array.isArray(value) ? value.join(", ") : value;
+  for (const [name, value] of Object.entries(signed.headers)) {
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
   return out;
 }
