@@ -100,7 +100,8 @@ function transitionErrors(next: AccessToken, old: AccessToken): FieldError[] {
 
 /**
  * An unknown value as an AccessToken, defaults applied, or every reason it is not one. With
- * `old` (the stored object), the update rules apply too, as the API server applies them.
+ * `old` (the stored object), the update rules apply too, as the API server applies them; an
+ * `old` that does not parse itself is ignored (what is stored passed validation once).
  */
 export function parseAccessToken(input: unknown, options: { old?: unknown } = {}): ParseResult<AccessToken> {
   const result = parseWith(accessTokenSchema, input);
