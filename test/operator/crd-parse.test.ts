@@ -73,6 +73,13 @@ describe("parseAccessToken", () => {
     ],
     ["malformed duration", (s) => (s.duration = "30 days"), "spec.duration", /duration/],
     ["zero duration", (s) => (s.duration = "0d"), "spec.duration", /longer than zero/],
+    ["units out of order", (s) => (s.duration = "30m1h"), "spec.duration", /largest first/],
+    [
+      "a unit twice",
+      (s) => (s.rotation = { renewBefore: "1h1h" }),
+      "spec.rotation.renewBefore",
+      /each at most once/,
+    ],
     [
       "malformed renewBefore",
       (s) => (s.rotation = { renewBefore: "10x" }),

@@ -220,7 +220,7 @@ const accessTokenSpecBase = z
       .default(D.duration)
       .describe(
         `Lifetime of each issued token: ${NAMED_DURATIONS.join(", ")} or any duration such as 12h or ` +
-          `1w (units ms, s, m, h, d = 24h, w = 7d). Defaults to ${D.duration}.`,
+          `1d12h (units w = 7d, d = 24h, h, m, s, ms; largest first, each at most once). Defaults to ${D.duration}.`,
       ),
     rotation: rotationSchema.optional(),
     allowedDomains: setList(

@@ -1,7 +1,11 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { DURATION_PATTERN } from "../../core/index.js";
-import { DURATION_MAX_LENGTH, DURATION_OR_UNLIMITED_PATTERN } from "./duration-cel.js";
+import {
+  CRD_DURATION_MIN_LENGTH,
+  CRD_DURATION_OR_UNLIMITED_PATTERN,
+  CRD_DURATION_PATTERN,
+  DURATION_MAX_LENGTH,
+} from "./duration-cel.js";
 import { opaqueObject, openapi } from "./rule.js";
 
 /*
@@ -48,19 +52,28 @@ export function secretKey(): z.ZodString {
     .regex(new RegExp(SECRET_KEY_PATTERN), { error: "must consist of alphanumerics, '-', '_' or '.'" });
 }
 
-/** A tokenplane duration: `30d`, `12h`, `1h30m`, `500ms`. */
+const DURATION_HINT = "units w, d, h, m, s, ms, largest first, each at most once";
+
+/** A tokenplane duration in canonical order: `30d`, `12h`, `1h30m`, `500ms` (see duration-cel.ts). */
 export function duration(): z.ZodString {
   return z
     .string()
+    .min(CRD_DURATION_MIN_LENGTH, { error: "must be a duration such as 30d, 12h or 1h30m" })
     .max(DURATION_MAX_LENGTH)
-    .regex(new RegExp(DURATION_PATTERN), { error: "must be a duration such as 30d, 12h or 1h30m" });
+    .regex(new RegExp(CRD_DURATION_PATTERN), {
+      error: `must be a duration such as 30d, 12h or 1h30m (${DURATION_HINT})`,
+    });
 }
 
 /** A duration, or `unlimited`. */
 export function durationOrUnlimited(): z.ZodString {
-  return z.string().max(DURATION_MAX_LENGTH).regex(new RegExp(DURATION_OR_UNLIMITED_PATTERN), {
-    error: "must be unlimited or a duration such as 7d, 30d, 90d or 12h",
-  });
+  return z
+    .string()
+    .min(CRD_DURATION_MIN_LENGTH, { error: "must be unlimited or a duration such as 7d, 30d, 90d or 12h" })
+    .max(DURATION_MAX_LENGTH)
+    .regex(new RegExp(CRD_DURATION_OR_UNLIMITED_PATTERN), {
+      error: `must be unlimited or a duration such as 7d, 30d, 90d or 12h (${DURATION_HINT})`,
+    });
 }
 
 /** An RFC 3339 timestamp as Kubernetes writes them. */

@@ -2,7 +2,9 @@
 export * from "./names.js";
 export { ACCESS_TOKEN_DEFAULTS } from "./defaults.js";
 export {
-  DURATION_OR_UNLIMITED_PATTERN,
+  CRD_DURATION_MIN_LENGTH,
+  CRD_DURATION_OR_UNLIMITED_PATTERN,
+  CRD_DURATION_PATTERN,
   DURATION_MAX_LENGTH,
   celDurationMillis,
   durationMillis,
