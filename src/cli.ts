@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
 import { generateToken } from "./core/index.js";
+import { renderCrdsYaml } from "./operator/index.js";
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, serverOptionsFromEnv, startServer } from "./server/index.js";
 
 function port(value: string): number {
@@ -103,6 +104,14 @@ program
   )
   .action((flags: { kind: "secret" | "publishable" }) => {
     process.stdout.write(`${generateToken(flags.kind)}\n`);
+  });
+
+program
+  .command("crds")
+  .description("print the CustomResourceDefinitions (AccessToken, TokenServer, ClusterTokenServer) as YAML")
+  .addHelpText("after", "\nExample:\n  tokenplane crds | kubectl apply --server-side -f -")
+  .action(() => {
+    process.stdout.write(renderCrdsYaml());
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,6 +15,7 @@ describe("tokenplane CLI", () => {
     expect(top.status).toBe(0);
     expect(top.stdout).toContain("server");
     expect(top.stdout).toContain("generate-token");
+    expect(top.stdout).toContain("crds");
     const server = runCli(["server", "--help"]);
     for (const flag of [
       "--port",
@@ -27,6 +28,15 @@ describe("tokenplane CLI", () => {
       expect(server.stdout).toContain(flag);
     }
     expect(runCli(["generate-token", "--help"]).stdout).toContain("--kind");
+  });
+
+  it("prints the CRDs exactly as checked into the chart", () => {
+    const crds = runCli(["crds"]);
+    expect(crds.status).toBe(0);
+    expect(crds.stdout).toBe(
+      readFileSync(new URL("../charts/tokenplane/crds/tokenplane.dev_crds.yaml", import.meta.url), "utf8"),
+    );
+    expect(crds.stdout).toContain("kind: CustomResourceDefinition");
   });
 
   it("generates well-formed tokens", () => {
