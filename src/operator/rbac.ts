@@ -1,0 +1,45 @@
+/**
+ * Every Kubernetes API permission the operator uses, and nothing more. The Helm chart's
+ * RBAC must render exactly these (a test compares), and the end-to-end tests run the
+ * operator against an API server that enforces them.
+ */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** Cluster-wide: AccessTokens and Secrets live in every namespace the operator serves. */
+export const OPERATOR_CLUSTER_RULES: readonly PolicyRule[] = [
+  {
+    apiGroups: ["tokenplane.dev"],
+    resources: ["accesstokens"],
+    verbs: ["get", "list", "watch", "update", "patch"],
+  },
+  { apiGroups: ["tokenplane.dev"], resources: ["accesstokens/status"], verbs: ["get", "update", "patch"] },
+  { apiGroups: ["tokenplane.dev"], resources: ["accesstokens/finalizers"], verbs: ["update"] },
+  {
+    apiGroups: ["tokenplane.dev"],
+    resources: ["tokenservers", "clustertokenservers"],
+    verbs: ["get", "list", "watch"],
+  },
+  {
+    apiGroups: ["tokenplane.dev"],
+    resources: ["tokenservers/status", "clustertokenservers/status"],
+    verbs: ["get", "update", "patch"],
+  },
+  // The embedded server registers itself as ClusterTokenServer "embedded".
+  { apiGroups: ["tokenplane.dev"], resources: ["clustertokenservers"], verbs: ["create", "update", "patch"] },
+  // Secrets it writes (and watches by label), and the credentials a TokenServer references.
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
+  // allowedNamespaces of a ClusterTokenServer selects namespaces by label.
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+  // Rollout restart of the workloads an AccessToken lists.
+  { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["get", "patch"] },
+];
+
+/** In the operator's own namespace: leader election. */
+export const OPERATOR_NAMESPACE_RULES: readonly PolicyRule[] = [
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+];
