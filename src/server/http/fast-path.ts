@@ -93,6 +93,23 @@ function refillSeconds(outcome: VerifyOutcome, now: number): number | undefined 
   return Math.min(Math.ceil((next - now) / 1000), REFILL_PERIOD_MS[refill.interval] / 1000);
 }
 
+/**
+ * The original request's absolute URL, for signature components such as @authority: the
+ * forward-auth request's own Host is this server, so take the proxy's X-Forwarded-Host /
+ * X-Forwarded-Proto (Traefik, Envoy) or ingress-nginx's X-Original-URL.
+ */
+function originalRequestUrl(
+  h: IncomingMessage["headers"],
+  uri: string,
+  originalUrl: string | undefined,
+): string {
+  if (originalUrl && /^https?:\/\//i.test(originalUrl)) return originalUrl;
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(",")[0]?.trim();
+  const host = first(h["x-forwarded-host"]) ?? first(h.host) ?? "localhost";
+  const proto = first(h["x-forwarded-proto"]) === "http" ? "http" : "https";
+  return `${proto}://${host}${uri.startsWith("/") ? "" : "/"}${uri}`;
+}
+
 const STATUS_FOR: Record<VerifyCode, number> = {
   VALID: 200,
   NOT_FOUND: 401,
@@ -261,12 +278,14 @@ export function createFastPath(deps: FastPathDeps): (req: IncomingMessage, res: 
       cost: 1,
       request: {
         method,
-        url: uri,
+        url: originalRequestUrl(h, uri, originalUrl),
         headers,
         ...(raw instanceof Buffer && raw.length > 0 ? { body: raw.toString("utf8") } : {}),
       },
     });
     const code = outcome.code;
+    if (outcome.reason && log.isLevelEnabled("debug"))
+      log.debug({ code, reason: outcome.reason }, "forward auth refused");
     if (code === "VALID") {
       const t = outcome.resolved?.token;
       return answer(
