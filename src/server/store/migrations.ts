@@ -4,7 +4,7 @@ import type { Database } from "./database.js";
  * Ordered schema migrations. Each runs once, in a transaction, under an advisory lock so
  * replicas starting together do not race. Append only: never edit a released migration.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE users (
     id uuid PRIMARY KEY,

@@ -1,29 +1,13 @@
 import { PGlite } from "@electric-sql/pglite";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { lockDataDir } from "./data-dir-lock.js";
 import type { Database, Row, Tx } from "./database.js";
 
-/**
- * Embedded PGlite in a directory (or in memory when `dataDir` is undefined). PGlite is
- * one session: queries run one at a time, and NOTIFY reaches only this process, which
- * is all an embedded single replica needs.
- */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  let unlock = (): void => undefined;
-  if (dataDir) {
-    mkdirSync(dataDir, { recursive: true });
-    unlock = lockDataDir(dataDir);
-  }
-  let lite: PGlite;
-  try {
-    lite = await PGlite.create(dataDir ? { dataDir } : {});
-  } catch (err) {
-    unlock();
-    throw err;
-  }
+/** A PGlite instance as a Database. PGlite is one session: queries run one at a time. */
+export function wrapPglite(lite: PGlite, onClose: () => void = () => undefined): Database {
   const query = async <T extends Row>(text: string, params?: readonly unknown[]): Promise<T[]> =>
     (await lite.query<T>(text, params as unknown[] | undefined)).rows;
-
   return {
     kind: "pglite",
     query,
@@ -45,16 +29,37 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       for (const f of committed) f();
       return result;
     },
-    async listen(channel, onPayload) {
-      const unlisten = await lite.listen(channel, onPayload);
-      return unlisten;
-    },
+    // NOTIFY reaches only this process, which is all an embedded single replica needs.
+    listen: (channel, onPayload) => lite.listen(channel, onPayload),
     async ping() {
       await lite.query("SELECT 1");
     },
     async close() {
       await lite.close();
-      unlock();
+      onClose();
     },
   };
+}
+
+/**
+ * Embedded PGlite in a directory (or in memory when `dataDir` is undefined), locked to this
+ * process. A new directory starts from `template` (a dumped, migrated data dir) when given.
+ */
+export async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
+  let unlock = (): void => undefined;
+  const fresh = !dataDir || !existsSync(join(dataDir, "PG_VERSION"));
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
+  try {
+    const lite = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      ...(fresh && template ? { loadDataDir: template } : {}),
+    });
+    return wrapPglite(lite, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@ import { openChangeBus } from "./change-bus.js";
 import type { Database } from "./database.js";
 import { migrate } from "./migrations.js";
 import { openPglite } from "./pglite-database.js";
+import { readTemplate } from "./pglite-template.js";
 import { openPostgres } from "./postgres-database.js";
 import { registryStore } from "./registry-store.js";
 import { tokenStore } from "./token-store.js";
@@ -35,7 +36,7 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
   const db =
     location.kind === "postgres"
       ? await openPostgres(location.url, log, location.poolSize)
-      : await openPglite(location.dataDir);
+      : await openPglite(location.dataDir, readTemplate());
   try {
     await migrate(db);
   } catch (err) {
