@@ -51,6 +51,13 @@ export function encodeManagedFields(entries: ManagerEntry[]): Json[] {
     });
 }
 
+/** metav1.Time has second precision; clients may send milliseconds back (client-node does). */
+function normalizeTime(entry: Json): Json {
+  if (!isObject(entry) || typeof entry.time !== "string") return entry;
+  const ms = Date.parse(entry.time);
+  return Number.isNaN(ms) ? entry : { ...entry, time: new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") };
+}
+
 function membershipOnly(path: FieldPath): boolean {
   const last = path[path.length - 1];
   return last !== undefined && ("k" in last || "v" in last);
@@ -96,8 +103,8 @@ export function trackUpdate(args: {
   if (Array.isArray(requested) && requested.length === 1 && isObject(requested[0])) {
     if (Object.keys(requested[0]).length === 0) return undefined;
   }
-  const base =
-    Array.isArray(requested) && requested.length > 0 && !deepEqual(requested, stored) ? requested : stored;
+  const normalized = Array.isArray(requested) ? requested.map(normalizeTime) : undefined;
+  const base = normalized && normalized.length > 0 && !deepEqual(normalized, stored) ? normalized : stored;
   const entries = decodeManagedFields(base);
   const prevContent = ownableContent(old ?? {});
   const nextContent = ownableContent(next);
