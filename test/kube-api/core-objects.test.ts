@@ -418,3 +418,58 @@ describe("malformed requests", () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe("test accessors", () => {
+  it("counts write requests per resource for benchmarks", async () => {
+    api.requests.clear();
+    await core.createNamespacedSecret({ namespace: "default", body: { metadata: { name: "counted" } } });
+    await core.patchNamespacedSecret({
+      name: "counted",
+      namespace: "default",
+      body: [{ op: "add", path: "/metadata/labels", value: { a: "b" } }],
+    });
+    await core.readNamespacedSecret({ name: "counted", namespace: "default" });
+    await failure(
+      core.createNamespacedSecret({ namespace: "default", body: { metadata: { name: "counted" } } }),
+    );
+    await apps.createNamespacedDeployment({ namespace: "default", body: deployment("counted") });
+    expect(api.requests.writes()).toBe(4);
+    expect(api.requests.writes({ successfulOnly: true })).toBe(3);
+    expect(api.requests.writes({ resource: "secrets", verb: "patch" })).toBe(1);
+    expect(api.requests.writesByResource()).toEqual({
+      secrets: { create: 2, patch: 1 },
+      "deployments.apps": { create: 1 },
+    });
+    expect(api.requests.entries().map((r) => `${r.method} ${r.verb} ${r.status}`)).toEqual([
+      "POST create 201",
+      "PATCH patch 200",
+      "GET get 200",
+      "POST create 409",
+      "POST create 201",
+    ]);
+  });
+
+  it("reads objects directly, with selectors", () => {
+    const secrets = api.list("secrets", { namespace: "default", labelSelector: "a=b" });
+    expect(secrets.map((s) => s.metadata.name)).toEqual(["counted"]);
+    expect(api.get("deployments.apps", "default", "counted")?.kind).toBe("Deployment");
+  });
+
+  it("writes a kubeconfig file that client-node loads", () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(api.kubeConfigYaml({ namespace: "shop" }));
+    expect(kc.getCurrentCluster()?.server).toBe(api.url);
+    expect(kc.getContextObject(kc.getCurrentContext())?.namespace).toBe("shop");
+  });
+
+  it("deletes collections by selector", async () => {
+    for (const n of ["dc1", "dc2", "dc3"]) {
+      await core.createNamespacedConfigMap({
+        namespace: "shop",
+        body: { metadata: { name: n, labels: { batch: n === "dc3" ? "keep" : "drop" } } },
+      });
+    }
+    await core.deleteCollectionNamespacedConfigMap({ namespace: "shop", labelSelector: "batch=drop" });
+    expect(api.list("configmaps", { namespace: "shop" }).map((c) => c.metadata.name)).toEqual(["dc3"]);
+  });
+});

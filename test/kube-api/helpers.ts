@@ -1,4 +1,4 @@
-import { ApiException } from "@kubernetes/client-node";
+import { ApiException, type Watch } from "@kubernetes/client-node";
 import type { KubeObject } from "../support/kube-api/index.js";
 
 /** metav1.Status as it arrives in an error response. */
@@ -135,3 +135,34 @@ export const widget = (name: string, spec: Partial<Widget["spec"]> = {}, namespa
   metadata: { name, namespace },
   spec: { color: "red", ...spec },
 });
+
+export interface WatchEvent {
+  type: string;
+  object: KubeObject & { code?: number; reason?: string };
+}
+
+/** A client-node Watch that records its events; `ended` resolves with what `done` was given. */
+export interface RecordedWatch {
+  events: WatchEvent[];
+  ended: Promise<unknown>;
+  abort(): void;
+}
+
+export async function recordWatch(
+  watch: Watch,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+): Promise<RecordedWatch> {
+  const events: WatchEvent[] = [];
+  let finish: (err: unknown) => void = () => undefined;
+  const ended = new Promise<unknown>((resolve) => {
+    finish = resolve;
+  });
+  const controller = await watch.watch(
+    path,
+    query,
+    (type, object) => events.push({ type, object: object as WatchEvent["object"] }),
+    (err) => finish(err ?? null),
+  );
+  return { events, ended, abort: () => controller.abort() };
+}

@@ -44,7 +44,7 @@ function parseJson(raw: string): Json {
 function parseApplyBody(raw: string): JsonObject {
   let parsed: unknown;
   try {
-    parsed = parseYaml(raw, { maxAliasCount: 100 });
+    parsed = parseYaml(raw, { maxAliasCount: 100, logLevel: "error" });
   } catch (err) {
     throw badRequest(`error decoding YAML: ${err instanceof Error ? err.message : String(err)}`);
   }

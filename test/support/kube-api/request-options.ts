@@ -126,7 +126,9 @@ export function decodeObjectBody(raw: string, contentType: string | undefined, k
   const type = (contentType ?? "application/json").split(";")[0]?.trim().toLowerCase() ?? "";
   if (type === "application/yaml") {
     try {
-      return JSON.parse(JSON.stringify(parseYaml(raw, { maxAliasCount: 100 }) ?? null)) as Json;
+      return JSON.parse(
+        JSON.stringify(parseYaml(raw, { maxAliasCount: 100, logLevel: "error" }) ?? null),
+      ) as Json;
     } catch (err) {
       throw badRequest(`error converting YAML to JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
