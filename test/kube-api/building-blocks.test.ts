@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../support/kube-api/api-error.js";
+import { kubernetesCelEnvironment } from "../support/kube-api/cel-environment.js";
 import { applyJsonPatch } from "../support/kube-api/json-patch.js";
 import type { Json, JsonObject } from "../support/kube-api/json.js";
 import { matchesLabels, parseLabelSelector } from "../support/kube-api/label-selector.js";
@@ -133,5 +134,33 @@ describe("managed field sets", () => {
       },
     });
     expect(FieldSet.fromFieldsV1(set.toFieldsV1()).equals(set)).toBe(true);
+  });
+});
+
+describe("CEL environment", () => {
+  const env = kubernetesCelEnvironment();
+  it.each([
+    ['"a,b,c".split(",")', ["a", "b", "c"]],
+    ['"aXbXc".replace("X", "-")', "a-b-c"],
+    ['"aXbXc".replace("X", "-", 1)', "a-bXc"],
+    ['"Hello".lowerAscii()', "hello"],
+    ['"hello".charAt(1)', "e"],
+    ['"hello".substring(1, 3)', "el"],
+    ['"hello".indexOf("l")', 2n],
+    ['"hello".lastIndexOf("l")', 3n],
+    ['"abc".reverse()', "cba"],
+    ['"orders:read".matches("^[a-z]+:(read|write)$")', true],
+    ['"a1b22".findAll("[0-9]+")', ["1", "22"]],
+    ['"a1b22".find("[0-9]+")', "1"],
+    ['int("42") + 1', 43n],
+    ["[1, 2, 3].isSorted()", true],
+    ["[3, 1, 2].max()", 3n],
+    ["[3, 1, 2].min()", 1n],
+    ["[1, 2, 3].sum()", 6n],
+    ['["a", "b"].indexOf("b")', 1n],
+    ['self.p.all(x, x.endsWith(":read")) && self.p.exists(x, x.startsWith("o"))', true],
+    ["has(self.q) || size(self.p) == 2", true],
+  ])("%s", (expr, expected) => {
+    expect(env.evaluate(expr, { self: { p: ["orders:read", "articles:read"] } })).toEqual(expected);
   });
 });

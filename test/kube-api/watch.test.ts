@@ -108,6 +108,16 @@ describe("410 Gone", () => {
     );
   });
 
+  it("sends a 504 ERROR event for a resourceVersion from the future", async () => {
+    const w = await record("/api/v1/namespaces/watched/configmaps", {
+      resourceVersion: String(Number(api.resourceVersion()) + 1000),
+    });
+    expect(await w.ended).toBeNull();
+    expect(w.events).toEqual([
+      { type: "ERROR", object: expect.objectContaining({ code: 504, reason: "Timeout" }) },
+    ]);
+  });
+
   it("expires continue tokens older than the history", async () => {
     for (const n of ["p1", "p2", "p3"])
       await core.createNamespacedConfigMap({ namespace: "paged", body: cm(n) });
