@@ -79,8 +79,10 @@ const query = fc
   )
   .map((q) => new URLSearchParams(q).toString());
 
+const unicode = { stringUnit: "grapheme" } as const;
+
 const body = fc.oneof(
-  fc.json(),
+  fc.json(unicode),
   fc.string({ maxLength: 50 }),
   fc
     .record({
@@ -89,14 +91,16 @@ const body = fc.oneof(
       metadata: fc.record(
         {
           name: fc.oneof(fc.constant("target"), fc.string({ maxLength: 10 })),
-          labels: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 2 }),
+          labels: fc.dictionary(fc.string({ maxLength: 8, unit: "grapheme" }), fc.jsonValue(unicode), {
+            maxKeys: 2,
+          }),
           finalizers: fc.array(fc.jsonValue(), { maxLength: 2 }),
           resourceVersion: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
           ownerReferences: fc.jsonValue(),
         },
         { requiredKeys: [] },
       ),
-      spec: fc.jsonValue({ maxDepth: 3 }),
+      spec: fc.jsonValue({ maxDepth: 3, ...unicode }),
       status: fc.jsonValue({ maxDepth: 2 }),
       data: fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue(), { maxKeys: 2 }),
     })
@@ -163,6 +167,53 @@ describe("robustness against malformed requests", () => {
         },
       ),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 400) },
+    );
+    expect(api.unexpectedErrors()).toEqual([]);
+  });
+
+  it("never answers 500 to random Widget specs, whatever the write verb", async () => {
+    const widgetBody = fc.record({
+      apiVersion: fc.constant("example.com/v1"),
+      kind: fc.constant("Widget"),
+      metadata: fc.record({ name: fc.constantFrom("target", "fresh") }),
+      spec: fc.dictionary(
+        fc.oneof(
+          fc.constantFrom("color", "size", "type", "permissions", "secretName", "labels", "extra"),
+          fc.string({ unit: "grapheme", maxLength: 6 }),
+        ),
+        fc.jsonValue({ maxDepth: 2, ...unicode }),
+        { maxKeys: 5 },
+      ),
+      status: fc.jsonValue({ maxDepth: 2, ...unicode }),
+    });
+    const target = `${api.url}/apis/example.com/v1/namespaces/default/widgets`;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          { method: "POST", suffix: "", type: "application/json" },
+          { method: "PUT", suffix: "/target", type: "application/json" },
+          { method: "PUT", suffix: "/target/status", type: "application/json" },
+          { method: "PATCH", suffix: "/target", type: "application/merge-patch+json" },
+          { method: "PATCH", suffix: "/target/status", type: "application/merge-patch+json" },
+          { method: "PATCH", suffix: "/fresh?fieldManager=fuzz", type: "application/apply-patch+yaml" },
+          {
+            method: "PATCH",
+            suffix: "/target?fieldManager=fuzz&force=true",
+            type: "application/apply-patch+yaml",
+          },
+        ),
+        widgetBody,
+        async (req, b) => {
+          const res = await fetch(target + req.suffix, {
+            method: req.method,
+            headers: { "Content-Type": req.type },
+            body: JSON.stringify(b),
+          });
+          expect(res.status).not.toBe(500);
+          await res.body?.cancel();
+        },
+      ),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
     );
     expect(api.unexpectedErrors()).toEqual([]);
   });

@@ -110,10 +110,15 @@ function nonResource(deps: ApiServerDeps, method: string, path: string): Reply {
   throw pathNotFound();
 }
 
+/** Header values must be printable ASCII; field names in warnings may not be. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function writeReply(result: WriteResult): Reply {
   const headers: Record<string, string> = {};
   if (result.warnings.length > 0) {
-    headers.Warning = result.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ");
+    headers.Warning = result.warnings.map((w) => `299 - ${headerSafe(JSON.stringify(w))}`).join(", ");
   }
   return { code: result.code, body: result.body, headers };
 }
@@ -138,6 +143,9 @@ function resource(
   const q = url.searchParams;
   const ns = info.namespace;
   const name = info.name;
+  const itemVerb = ["get", "update", "patch", "delete"].includes(info.verb);
+  if (info.verb === "create" && name) throw methodNotAllowed();
+  if (itemVerb && !name) throw methodNotAllowed();
   const userAgent = req.headers["user-agent"];
   switch (info.verb) {
     case "get": {
