@@ -3,11 +3,12 @@ import { randomBytes } from "node:crypto";
 import { defaultWriteOptions } from "./api-context.js";
 import { createHandler, type Identity } from "./api-server.js";
 import { Cluster } from "./cluster.js";
+import { customResourceDefs } from "./crd.js";
 import { createObject } from "./create.js";
 import { deleteObject, type DeleteOptions } from "./delete.js";
 import { Faults, type FaultHandle, type FaultRule } from "./faults.js";
 import { HttpServer } from "./http-server.js";
-import { clone, isObject, type JsonObject } from "./json.js";
+import { clone, type JsonObject } from "./json.js";
 import { kubeconfigYaml, makeKubeConfig, type Credentials } from "./kubeconfig.js";
 import { nameOf, namespaceOf } from "./object-meta.js";
 import { toView } from "./object-view.js";
@@ -227,13 +228,21 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
       deleteObject(cluster, def, namespace ?? "", name, { dryRun: false, ...opts });
     },
     installCrd: async (crd) => {
-      const created = api.create(crd);
+      const created = api.create(crd) as unknown as JsonObject;
       await cluster.settle();
-      const spec = isObject(created.spec as JsonObject) ? (created.spec as JsonObject) : {};
-      const names = isObject(spec.names) ? spec.names : {};
-      const resource = `${String(names.plural)}.${String(spec.group)}`;
-      if (!cluster.registry.resolve(resource)) {
-        throw new Error(`kube-api fixture: CRD ${nameOf(created as unknown as JsonObject)} is not served`);
+      const served = customResourceDefs(created).every((d) =>
+        cluster.registry.lookup(d.group, d.version, d.resource),
+      );
+      const established = api.get(
+        "customresourcedefinitions.apiextensions.k8s.io",
+        undefined,
+        nameOf(created),
+      );
+      const conditions = (
+        established?.status as { conditions?: { type: string; status: string }[] } | undefined
+      )?.conditions;
+      if (!served || !conditions?.some((c) => c.type === "Established" && c.status === "True")) {
+        throw new Error(`kube-api fixture: CRD ${nameOf(created)} was not established`);
       }
     },
     resourceVersion: () => String(cluster.store.currentRv()),

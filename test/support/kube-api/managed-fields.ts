@@ -2,6 +2,7 @@ import { FieldSet, type FieldPath } from "./field-path.js";
 import { deepEqual, isObject, type Json, type JsonObject } from "./json.js";
 import type { StructureNode } from "./merge-structure.js";
 import { fieldSetOf, ownableContent, valueAt } from "./object-fields.js";
+import { metaOf } from "./object-meta.js";
 
 /** One metadata.managedFields entry with its field set decoded. */
 export interface ManagerEntry {
@@ -95,11 +96,7 @@ export function trackUpdate(args: {
   now: string;
 }): Json[] | undefined {
   const { old, next, requested, id } = args;
-  const stored = old
-    ? old.metadata && isObject(old.metadata)
-      ? old.metadata.managedFields
-      : undefined
-    : undefined;
+  const stored = old ? metaOf(old).managedFields : undefined;
   if (Array.isArray(requested) && requested.length === 1 && isObject(requested[0])) {
     if (Object.keys(requested[0]).length === 0) return undefined;
   }
