@@ -248,6 +248,131 @@ describe("schema validation", () => {
   });
 });
 
+describe("more of the structural schema", () => {
+  const gizmos: KubeObject = {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "gizmos.example.com" },
+    spec: {
+      group: "example.com",
+      scope: "Namespaced",
+      names: { plural: "gizmos", kind: "Gizmo" },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                spec: {
+                  type: "object",
+                  properties: {
+                    note: { type: "string", nullable: true, minLength: 2 },
+                    plain: { type: "string" },
+                    port: { "x-kubernetes-int-or-string": true },
+                    expires: { type: "string", format: "date-time" },
+                    tags: { type: "array", minItems: 1, items: { type: "string" } },
+                    limits: { type: "object", additionalProperties: { type: "integer", minimum: 0 } },
+                    rules: {
+                      type: "array",
+                      "x-kubernetes-list-type": "map",
+                      "x-kubernetes-list-map-keys": ["name"],
+                      items: {
+                        type: "object",
+                        required: ["name"],
+                        properties: { name: { type: "string" }, weight: { type: "integer", default: 1 } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+  const gizmoRef = { group: "example.com", version: "v1", plural: "gizmos", namespace: "default" };
+  const gizmo = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: "example.com/v1",
+    kind: "Gizmo",
+    metadata: { name },
+    spec,
+  });
+
+  it("keeps nulls of nullable fields, prunes others, and defaults inside list items", async () => {
+    await api.installCrd(gizmos);
+    const g = (await custom.createNamespacedCustomObject({
+      ...gizmoRef,
+      body: gizmo("g1", {
+        note: null,
+        plain: null,
+        port: "http",
+        rules: [{ name: "a" }],
+        limits: { cpu: 2 },
+      }),
+    })) as KubeObject;
+    expect(g.spec).toEqual({
+      note: null,
+      port: "http",
+      rules: [{ name: "a", weight: 1 }],
+      limits: { cpu: 2 },
+    });
+  });
+
+  it("names the item of a list-map with a duplicate key and other violations", async () => {
+    const { status } = await failure(
+      custom.createNamespacedCustomObject({
+        ...gizmoRef,
+        body: gizmo("g2", {
+          note: "x",
+          port: true,
+          expires: "tomorrow",
+          tags: [],
+          limits: { cpu: -1 },
+          rules: [{ name: "a" }, { name: "a", weight: 2 }],
+        }),
+      }),
+    );
+    expect(status.details?.causes).toEqual(
+      expect.arrayContaining([
+        {
+          reason: "FieldValueInvalid",
+          field: "spec.note",
+          message: 'Invalid value: "x": spec.note in body should be at least 2 chars long',
+        },
+        {
+          reason: "FieldValueTypeInvalid",
+          field: "spec.port",
+          message: 'Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"',
+        },
+        {
+          reason: "FieldValueInvalid",
+          field: "spec.expires",
+          message: 'Invalid value: "tomorrow": spec.expires in body must be of type date-time: "tomorrow"',
+        },
+        {
+          reason: "FieldValueInvalid",
+          field: "spec.tags",
+          message: "Invalid value: 0: spec.tags in body should have at least 1 items",
+        },
+        {
+          reason: "FieldValueInvalid",
+          field: "spec.limits.cpu",
+          message: "Invalid value: -1: spec.limits.cpu in body should be greater than or equal to 0",
+        },
+        {
+          reason: "FieldValueDuplicate",
+          field: "spec.rules[1]",
+          message: 'Duplicate value: map[string]interface {}{"name":"a"}',
+        },
+      ]),
+    );
+  });
+});
+
 describe("CEL validation rules", () => {
   it("evaluates x-kubernetes-validations with fieldPath and message", async () => {
     const { code, status } = await failure(create(widget("cel", { permissions: ["orders:read"] })));
