@@ -258,6 +258,16 @@ describe("server-side apply", () => {
     expect(shrunk.spec.size).toBe(3); // removed, then defaulted again
   });
 
+  it("removes a nested field it stops applying from an object it no longer mentions", async () => {
+    await apply("nested", { color: "red", extra: { keep: 1, drop: 2 } }, "alice");
+    await custom.patchNamespacedCustomObject(
+      { ...ref, name: "nested", body: { spec: { extra: { keep: 3 } } }, fieldManager: "bob" },
+      as(k8s.PatchStrategy.MergePatch),
+    );
+    const applied = await apply("nested", { color: "red" }, "alice");
+    expect(applied.spec.extra).toEqual({ keep: 3 });
+  });
+
   it("conflicts with fields set by a plain update, naming the updater", async () => {
     await apply("mixed", { color: "red" }, "operator");
     await custom.patchNamespacedCustomObject(

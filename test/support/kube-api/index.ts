@@ -20,6 +20,7 @@ import type { KubeObject } from "./types.js";
 import type { WatchInfo } from "./watch-hub.js";
 
 export type {
+  DeleteOptions,
   FaultHandle,
   FaultRule,
   PolicyRule,

@@ -1,6 +1,6 @@
 import { ApiError } from "./api-error.js";
 import { FieldSet, pathString, type FieldPath } from "./field-path.js";
-import { deepEqual, isObject, setOwn, type Json, type JsonObject } from "./json.js";
+import { clone, deepEqual, isObject, setOwn, type Json, type JsonObject } from "./json.js";
 import {
   decodeManagedFields,
   encodeManagedFields,
@@ -28,7 +28,8 @@ export function serverSideApply(args: {
 }): JsonObject {
   const { live, id, structure } = args;
   const applied = withoutNulls(ownableContent(args.applied)) as JsonObject;
-  const liveContent = ownableContent(live ?? {});
+  // A deep copy: stored objects are frozen, and removing fields below mutates the merge result.
+  const liveContent = clone(ownableContent(live ?? {}));
   const entries = decodeManagedFields(isObject(live?.metadata) ? live.metadata.managedFields : undefined);
   const appliedSet = fieldSetOf(applied, structure);
   const others = entries.filter((e) => !sameManager(e, id));
