@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import type { Registry } from "prom-client";
 import proxyaddr from "proxy-addr";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -71,7 +72,19 @@ function storageOf(options: ServerOptions): StoreLocation & { pepperFile?: strin
   return { kind: "pglite", dataDir: join(dataDir, "pglite"), pepperFile: join(dataDir, "pepper") };
 }
 
-export async function startServer(options: ServerOptions = {}, logger?: Logger): Promise<RunningServer> {
+/** What a process embedding the server (the operator) adds to its operations endpoints. */
+export interface ServerHooks {
+  /** A reason the process is not ready yet (e.g. caches not synced), or undefined. */
+  readiness?: () => Promise<string | undefined> | string | undefined;
+  /** Served on /metrics next to the server's own metrics. */
+  metrics?: Registry;
+}
+
+export async function startServer(
+  options: ServerOptions = {},
+  logger?: Logger,
+  hooks: ServerHooks = {},
+): Promise<RunningServer> {
   const log = logger ?? createLogger({ level: options.logLevel });
   const now = options.now ?? Date.now;
   const storage = storageOf(options);
@@ -115,17 +128,19 @@ export async function startServer(options: ServerOptions = {}, logger?: Logger):
     ...opsRoutes({
       metrics,
       openapi: () => (openapi ??= buildOpenApi(allRoutes, { version: VERSION })),
+      extraMetrics: hooks.metrics,
       ready: async () => {
         const timeout = new Promise<string>((r) =>
           setTimeout(r, READY_TIMEOUT_MS, "storage did not answer in time").unref(),
         );
-        return Promise.race([
+        const storage = await Promise.race([
           store.db.ping().then(
             () => undefined,
             () => "storage is unreachable",
           ),
           timeout,
         ]);
+        return storage ?? (await hooks.readiness?.());
       },
     }),
   ];

@@ -1,3 +1,4 @@
+import { Registry } from "prom-client";
 import { z } from "zod";
 import type { Metrics } from "../metrics.js";
 import { type Route, route } from "../route.js";
@@ -8,6 +9,7 @@ const Health = z.object({ status: z.enum(["ok", "unavailable"]), detail: z.strin
 export function opsRoutes(deps: {
   ready: () => Promise<string | undefined>;
   metrics: Metrics;
+  extraMetrics?: Registry | undefined;
   openapi: () => unknown;
 }): Route[] {
   return [
@@ -48,8 +50,13 @@ export function opsRoutes(deps: {
       auth: false,
       responses: { 200: { description: "Prometheus text format", text: true } },
       async handle({ res }) {
-        const text = await deps.metrics.registry.metrics();
-        res.status(200).type(deps.metrics.registry.contentType).send(text);
+        const registry = deps.extraMetrics
+          ? Registry.merge([deps.metrics.registry, deps.extraMetrics])
+          : deps.metrics.registry;
+        res
+          .status(200)
+          .type(registry.contentType)
+          .send(await registry.metrics());
         return { streamed: true };
       },
     }),
