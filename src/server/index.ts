@@ -100,12 +100,12 @@ export async function startServer(
     generatedAdminToken = undefined;
   }
 
-  const resolver = createCredentialResolver(store, peppers, log, { adminToken: options.adminToken });
+  const resolver = createCredentialResolver(store, peppers, log, { adminToken: options.adminToken, now });
   const metrics = createMetrics({ cacheEntries: () => resolver.cacheSize });
   const verifier = createVerifier({
     resolver,
     store,
-    rateLimits: createRateLimits(),
+    rateLimits: createRateLimits(now),
     usage: createUsageRecorder(store, log),
     now,
     log,

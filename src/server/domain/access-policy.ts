@@ -9,7 +9,7 @@ interface RouteRule {
   resource: string;
 }
 
-interface Snapshot {
+export interface PolicySnapshot {
   /** Longest prefix first, so the most specific rule wins. */
   rules: RouteRule[];
   defaults: readonly string[];
@@ -33,7 +33,7 @@ export type RouteMatch =
  * a reload runs waits for it, so a change is in force for the next request after it commits.
  */
 export function createAccessPolicy(store: Store, log: Logger) {
-  let snapshot: Snapshot = { rules: [], defaults: [] };
+  let snapshot: PolicySnapshot = { rules: [], defaults: [] };
   let loading: Promise<void> | undefined;
   let stale = true;
 
@@ -74,26 +74,28 @@ export function createAccessPolicy(store: Store, log: Logger) {
     }
   });
 
-  async function current(): Promise<Snapshot> {
-    if (loading) await loading;
-    if (stale) await refresh();
-    return snapshot;
+  /** The policy in force: synchronous unless a reload is running (then wait for it). */
+  function current(): PolicySnapshot | Promise<PolicySnapshot> {
+    if (!loading && !stale) return snapshot;
+    return (async () => {
+      if (loading) await loading;
+      if (stale) await refresh();
+      return snapshot;
+    })();
   }
 
   return {
-    /** The resource a request's path maps to, by the longest registered prefix. */
-    async match(rawPath: string, method: string): Promise<RouteMatch> {
-      const { rules } = await current();
-      const path = normalizePath(rawPath);
-      if (path === undefined) return { resource: undefined, path };
-      const rule = rules.find((r) => underPrefix(path, r.prefix) && (!r.methods || r.methods.has(method)));
-      return rule ? { resource: rule.resource, path } : { resource: undefined, path };
-    },
-    async defaults(): Promise<readonly string[]> {
-      return (await current()).defaults;
-    },
+    current,
     close: unsubscribe,
   };
+}
+
+/** The resource a request's path maps to, by the longest registered prefix. */
+export function matchRoute(policy: PolicySnapshot, rawPath: string, method: string): RouteMatch {
+  const path = normalizePath(rawPath);
+  if (path === undefined) return { resource: undefined, path };
+  const rule = policy.rules.find((r) => underPrefix(path, r.prefix) && (!r.methods || r.methods.has(method)));
+  return rule ? { resource: rule.resource, path } : { resource: undefined, path };
 }
 
 export type AccessPolicy = ReturnType<typeof createAccessPolicy>;

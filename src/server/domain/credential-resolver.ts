@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import { inspectToken } from "../../core/index.js";
 import type { Store } from "../store/store.js";
@@ -6,8 +6,16 @@ import { hashSecret, type Peppers } from "./peppers.js";
 import { resolveToken, type ResolvedToken } from "./principal.js";
 import { createTokenCache } from "./token-cache.js";
 
+/** `cached()` could not answer without storage: call `resolve()`. */
+export const MISS = Symbol("miss");
+
 export interface CredentialResolver {
-  /** The live token behind a presented credential, or null (unknown, malformed, revoked). */
+  /**
+   * The answer this replica can give without storage: the live token, null when the
+   * credential is refused offline (malformed, bad checksum, not the admin token), or MISS.
+   */
+  cached(credential: string): ResolvedToken | null | typeof MISS;
+  /** The live token behind a credential, or null (unknown, malformed, revoked, expired grace). */
   resolve(credential: string): Promise<ResolvedToken | null>;
   readonly cacheSize: number;
   close(): void;
@@ -17,16 +25,19 @@ const MAX_CREDENTIAL_LENGTH = 4096;
 
 /**
  * Turns a presented credential into its token. Well-formed tokens are checked offline
- * (prefix + checksum) before anything else; the only other credential accepted is the
- * configured admin token, compared in constant time. Hits are cached and the cache is
- * invalidated through the store's change feed, which reaches every replica.
+ * (prefix + checksum) first; the only other credential accepted is the configured admin
+ * token, compared in constant time. Storage is looked up by the HMAC under the pepper;
+ * hits are cached in memory under a plain SHA-256 of the credential (cheaper than the
+ * HMAC, and as unguessable), and the cache follows the store's change feed, which
+ * reaches every replica.
  */
 export function createCredentialResolver(
   store: Store,
   peppers: Peppers,
   log: Logger,
-  options: { adminToken?: string | undefined; cacheSize?: number } = {},
+  options: { adminToken?: string | undefined; cacheSize?: number; now?: () => number } = {},
 ): CredentialResolver {
+  const now = options.now ?? Date.now;
   const cache = createTokenCache<ResolvedToken>(options.cacheSize ?? 200_000);
   const adminHash = options.adminToken ? hashSecret(peppers, options.adminToken) : undefined;
   const olderVersions = [...peppers.keys.keys()].filter((v) => v !== peppers.current).sort((a, b) => b - a);
@@ -36,51 +47,67 @@ export function createCredentialResolver(
     else if (change.entity === "all") cache.clear();
   });
 
-  async function lookup(credential: string, hash: Buffer, key: string): Promise<ResolvedToken | null> {
+  /** Null when the credential can be refused without storage; otherwise its cache key. */
+  function admissible(credential: string): string | null {
+    if (credential.length > MAX_CREDENTIAL_LENGTH) return null;
+    const shape = inspectToken(credential);
+    if (shape.ok) return hash("sha256", credential, "base64");
+    // Our prefix with a bad length, alphabet or checksum: refused without touching storage.
+    if (shape.reason !== "prefix" || !adminHash) return null;
+    // Not our format: only the configured admin token can match.
+    return timingSafeEqual(hashSecret(peppers, credential), adminHash)
+      ? hash("sha256", credential, "base64")
+      : null;
+  }
+
+  /** A superseded secret works only until its grace period ends. */
+  const live = (resolved: ResolvedToken): ResolvedToken | null => {
+    const graceEnd = resolved.secret.expiresAt;
+    return graceEnd && graceEnd.getTime() <= now() ? null : resolved;
+  };
+
+  async function lookup(credential: string, key: string): Promise<ResolvedToken | null> {
     const epoch = cache.epoch();
-    let found = await store.tokens.findBySecretHash(hash);
+    const current = hashSecret(peppers, credential);
+    let found = await store.tokens.findBySecretHash(current);
     if (!found) {
       // Secrets hashed under an older pepper move to the current one on first use.
       for (const version of olderVersions) {
         const oldHash = hashSecret(peppers, credential, version);
         const old = await store.tokens.findBySecretHash(oldHash);
         if (old) {
-          await store.tokens.rehashSecret(oldHash, hash, peppers.current);
+          await store.tokens.rehashSecret(oldHash, current, peppers.current);
           log.info(
             { tokenId: old.token.id, from: version, to: peppers.current },
             "secret re-hashed under the current pepper",
           );
-          found = { token: old.token, secret: { ...old.secret, hash, pepperVersion: peppers.current } };
+          found = {
+            token: old.token,
+            secret: { ...old.secret, hash: current, pepperVersion: peppers.current },
+          };
           break;
         }
       }
     }
-    if (!found) return null;
+    // Storage found the row by its hash; confirm the hash in constant time all the same.
+    if (!found || !timingSafeEqual(found.secret.hash, current)) return null;
     const resolved = resolveToken(found.token, found.secret);
     cache.set(key, resolved, epoch);
     return resolved;
   }
 
   return {
-    async resolve(credential) {
-      if (credential.length > MAX_CREDENTIAL_LENGTH) return null;
-      const shape = inspectToken(credential);
-      // Our prefix with a bad length, alphabet or checksum: rejected without hashing or storage.
-      if (!shape.ok && shape.reason !== "prefix") return null;
-      const hash = hashSecret(peppers, credential);
-      if (!shape.ok) {
-        // Not our format: only the configured admin token can match.
-        if (!adminHash || !timingSafeEqual(hash, adminHash)) return null;
-      }
-      const key = hash.toString("base64");
+    cached(credential) {
+      const key = admissible(credential);
+      if (key === null) return null;
       const hit = cache.get(key);
-      const resolved = hit ?? (await lookup(credential, hash, key));
-      if (!resolved) return null;
-      // A superseded secret works only until its grace period ends.
-      const graceEnd = resolved.secret.expiresAt;
-      if (graceEnd && graceEnd.getTime() <= Date.now()) return null;
-      // The map lookup found the entry by hash; confirm it in constant time all the same.
-      return timingSafeEqual(resolved.secret.hash, hash) ? resolved : null;
+      return hit ? live(hit) : MISS;
+    },
+    async resolve(credential) {
+      const key = admissible(credential);
+      if (key === null) return null;
+      const hit = cache.get(key) ?? (await lookup(credential, key));
+      return hit ? live(hit) : null;
     },
     get cacheSize() {
       return cache.size;

@@ -1,4 +1,3 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { parseDuration } from "../../core/index.js";
 import type { RateLimit } from "./model.js";
 
@@ -10,40 +9,55 @@ export interface RateDecision {
   resetMs: number;
 }
 
-/**
- * Per-token rate limits, counted in this replica's memory (fixed windows that start with a
- * token's first request). One limiter per distinct (limit, window), keyed by token id.
- * Across N replicas behind a balancer, a token can make up to N × limit requests a window.
- */
-export function createRateLimits() {
-  const limiters = new Map<string, RateLimiterMemory>();
+interface Window {
+  start: number;
+  count: number;
+}
 
-  const limiterFor = (rate: RateLimit): RateLimiterMemory => {
-    const key = `${rate.limit}/${rate.window}`;
-    let limiter = limiters.get(key);
-    if (!limiter) {
-      const seconds = (parseDuration(rate.window) ?? 1000) / 1000;
-      limiter = new RateLimiterMemory({ points: rate.limit, duration: seconds });
-      limiters.set(key, limiter);
+/**
+ * Per-token rate limits counted in this replica's memory: fixed windows that start with a
+ * token's first request in them. Synchronous, because it sits on the verification hot
+ * path (a promise-based limiter costs an allocation chain per request). Across N replicas
+ * behind a balancer, a token can make up to N × limit requests per window.
+ */
+export function createRateLimits(now: () => number) {
+  const windows = new Map<string, Window>();
+  const windowMs = new Map<string, number>();
+  let sweepAt = 0;
+
+  const lengthOf = (window: string): number => {
+    let ms = windowMs.get(window);
+    if (ms === undefined) {
+      ms = parseDuration(window) ?? 1000;
+      windowMs.set(window, ms);
     }
-    return limiter;
+    return ms;
+  };
+
+  /** Drops windows that have ended, at most once a minute, so idle tokens cost nothing. */
+  const sweep = (at: number): void => {
+    if (at < sweepAt) return;
+    sweepAt = at + 60_000;
+    for (const [id, w] of windows) if (at - w.start >= 86_400_000) windows.delete(id);
   };
 
   return {
-    async consume(tokenId: string, rate: RateLimit): Promise<RateDecision> {
-      try {
-        const res = await limiterFor(rate).consume(tokenId, 1);
-        return {
-          allowed: true,
-          limit: rate.limit,
-          remaining: res.remainingPoints,
-          resetMs: res.msBeforeNext,
-        };
-      } catch (refused) {
-        // The library refuses by rejecting with its result object.
-        if (!(refused instanceof RateLimiterRes)) throw refused;
-        return { allowed: false, limit: rate.limit, remaining: 0, resetMs: refused.msBeforeNext };
+    consume(tokenId: string, rate: RateLimit): RateDecision {
+      const at = now();
+      const ms = lengthOf(rate.window);
+      let w = windows.get(tokenId);
+      if (!w || at - w.start >= ms) {
+        w = { start: at, count: 0 };
+        windows.set(tokenId, w);
+        sweep(at);
       }
+      w.count++;
+      return {
+        allowed: w.count <= rate.limit,
+        limit: rate.limit,
+        remaining: Math.max(0, rate.limit - w.count),
+        resetMs: w.start + ms - at,
+      };
     },
   };
 }

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import type { SignedRequest, VerifyCode } from "../../api/index.js";
-import { covers } from "../../core/index.js";
+import { type Action, allows, covers } from "../../core/index.js";
 import type { Store } from "../store/store.js";
 import { checkRestrictions } from "./access-checks.js";
-import type { CredentialResolver } from "./credential-resolver.js";
+import { type CredentialResolver, MISS } from "./credential-resolver.js";
 import type { ResolvedToken } from "./principal.js";
 import type { RateDecision, RateLimits } from "./rate-limits.js";
 import { checkSignature } from "./request-signature.js";
@@ -25,14 +25,29 @@ export interface VerifyOutcome {
   resolved?: ResolvedToken;
   credits?: { remaining: number };
   rate?: RateDecision;
-  /** Why a signature was refused (for logs, never for the caller's secret material). */
+  /** Why a signature was refused (for logs; never secret material). */
   reason?: string;
+}
+
+/** Synchronous when nothing needs storage (a cached token without signature or credits). */
+export type MaybeAsync<T> = T | Promise<T>;
+
+const NOT_FOUND: VerifyOutcome = Object.freeze({ code: "NOT_FOUND" });
+
+/** A single action is checked directly; `resource:*` needs every action (covers). */
+function holds(granted: readonly string[], permission: string): boolean {
+  const i = permission.lastIndexOf(":");
+  const action = permission.slice(i + 1);
+  return action === "*"
+    ? covers(granted, [permission])
+    : allows(granted, permission.slice(0, i), action as Action);
 }
 
 /**
  * Every use of a token goes through here: the verify API and forward auth. Cheap checks
- * first, storage writes last, and only a VALID result spends credits or records a use.
- * Storage failures propagate: the caller answers 503, never "valid".
+ * first, storage last, and only a VALID result spends credits or records a use. The common
+ * case — a cached token without signature or credits — completes synchronously, with no
+ * promise allocated. Storage failures propagate: the caller answers 503, never "valid".
  */
 export function createVerifier(deps: {
   resolver: CredentialResolver;
@@ -44,46 +59,58 @@ export function createVerifier(deps: {
 }) {
   const { resolver, store, rateLimits, usage, now } = deps;
 
-  return {
-    async verify(input: VerifyInput): Promise<VerifyOutcome> {
-      const resolved = await resolver.resolve(input.token);
-      if (!resolved) return { code: "NOT_FOUND" };
-      const at = now();
-      const restricted = checkRestrictions(resolved, input, at);
-      if (restricted !== "VALID") return { code: restricted, resolved };
-
-      const { token } = resolved;
-      if (token.signedRequests) {
-        const check = await checkSignature(input.request, resolved.secret.publicKey);
-        if (!check.ok) return { code: "SIGNATURE_REQUIRED", resolved, reason: check.reason };
-        if (!(await store.usage.rememberSignature(check.digest, check.expiresAt))) {
-          return { code: "SIGNATURE_REQUIRED", resolved, reason: "the signature was already used (replay)" };
-        }
-      }
-
-      if (input.permission !== undefined && !covers(resolved.permissions, [input.permission])) {
-        return { code: "FORBIDDEN", resolved };
-      }
-
-      let rate: RateDecision | undefined;
-      if (token.rateLimit) {
-        rate = await rateLimits.consume(token.id, token.rateLimit);
-        if (!rate.allowed) return { code: "RATE_LIMITED", resolved, rate };
-      }
-
-      let credits: { remaining: number } | undefined;
-      if (token.credits) {
-        const cost = input.cost ?? 1;
-        const spend = await store.usage.spendCredits(token.id, cost, new Date(at));
-        // A token whose credits were removed meanwhile has no limit any more.
-        if (spend) {
-          credits = { remaining: spend.remaining };
-          if (!spend.ok) return { code: "USAGE_EXCEEDED", resolved, credits, ...(rate ? { rate } : {}) };
-        }
-      }
-
+  function afterSignature(
+    resolved: ResolvedToken,
+    input: VerifyInput,
+    at: number,
+  ): MaybeAsync<VerifyOutcome> {
+    if (input.permission !== undefined && !holds(resolved.permissions, input.permission)) {
+      return { code: "FORBIDDEN", resolved };
+    }
+    const { token } = resolved;
+    let rate: RateDecision | undefined;
+    if (token.rateLimit) {
+      rate = rateLimits.consume(token.id, token.rateLimit);
+      if (!rate.allowed) return { code: "RATE_LIMITED", resolved, rate };
+    }
+    if (!token.credits) {
       usage.record(token.id, at);
-      return { code: "VALID", resolved, ...(credits ? { credits } : {}), ...(rate ? { rate } : {}) };
+      return rate ? { code: "VALID", resolved, rate } : { code: "VALID", resolved };
+    }
+    return store.usage.spendCredits(token.id, input.cost ?? 1, new Date(at)).then((spend): VerifyOutcome => {
+      const withRate = rate ? { rate } : {};
+      // A token whose credits were removed meanwhile has no limit any more.
+      if (!spend) {
+        usage.record(token.id, at);
+        return { code: "VALID", resolved, ...withRate };
+      }
+      const credits = { remaining: spend.remaining };
+      if (!spend.ok) return { code: "USAGE_EXCEEDED", resolved, credits, ...withRate };
+      usage.record(token.id, at);
+      return { code: "VALID", resolved, credits, ...withRate };
+    });
+  }
+
+  function check(resolved: ResolvedToken | null, input: VerifyInput): MaybeAsync<VerifyOutcome> {
+    if (!resolved) return NOT_FOUND;
+    const at = now();
+    const restricted = checkRestrictions(resolved, input, at);
+    if (restricted !== "VALID") return { code: restricted, resolved };
+    if (!resolved.token.signedRequests) return afterSignature(resolved, input, at);
+    return checkSignature(input.request, resolved.secret.publicKey).then(async (signature) => {
+      if (!signature.ok) return { code: "SIGNATURE_REQUIRED", resolved, reason: signature.reason };
+      if (!(await store.usage.rememberSignature(signature.digest, signature.expiresAt))) {
+        return { code: "SIGNATURE_REQUIRED", resolved, reason: "the signature was already used (replay)" };
+      }
+      return afterSignature(resolved, input, at);
+    });
+  }
+
+  return {
+    verify(input: VerifyInput): MaybeAsync<VerifyOutcome> {
+      const cached = resolver.cached(input.token);
+      if (cached !== MISS) return check(cached, input);
+      return resolver.resolve(input.token).then((resolved) => check(resolved, input));
     },
   };
 }

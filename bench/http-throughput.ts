@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compare } from "./load.js";
+import { startBaseline, startTokenServer } from "./processes.js";
+import { atLeast, atMost, ratio, type ScenarioResult } from "./scenario.js";
+import { adminUserId, api, createToken } from "./seed.js";
+
+/**
+ * verify and forward auth on the embedded default against a bare node:http server that
+ * answers the same bytes, same load generator, same connections, same run.
+ */
+export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
+  const dir = mkdtempSync(join(tmpdir(), "tokenplane-bench-"));
+  const admin = randomBytes(24).toString("hex");
+  const server = await startTokenServer({ TOKENPLANE_ADMIN_TOKEN: admin, TOKENPLANE_DATA_DIR: dir });
+  try {
+    const me = await adminUserId(server.url, admin);
+    await api(server.url, admin, "POST", "/api/v1/resources", {
+      name: "orders",
+      routes: [{ pathPrefix: "/orders" }],
+    });
+    // The spec's case: a valid token, a permission check, a rate limit, no credits.
+    const t = await createToken(server.url, admin, me, {
+      name: "bench",
+      type: "custom",
+      permissions: ["orders:read"],
+      rateLimit: { limit: 1_000_000, window: "1s" },
+    });
+    const body = JSON.stringify({ token: t.token, permission: "orders:read" });
+    const sample = await fetch(`${server.url}/api/v1/verify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    const answer = await sample.text();
+    if (!answer.includes('"VALID"')) throw new Error(`the bench token does not verify: ${answer}`);
+
+    const baseline = await startBaseline(answer);
+    try {
+      const post = {
+        method: "POST" as const,
+        headers: { "content-type": "application/json" },
+        body,
+        seconds,
+      };
+      const { baseline: basePost, target: verify } = await compare(
+        { ...post, url: `${baseline.url}/api/v1/verify` },
+        { ...post, url: `${server.url}/api/v1/verify` },
+      );
+      const forward = {
+        authorization: `Bearer ${t.token}`,
+        "x-original-method": "GET",
+        "x-original-uri": "/orders/42",
+      };
+      const { baseline: baseGet, target: authorize } = await compare(
+        { url: `${baseline.url}/api/v1/authorize`, headers: forward, seconds },
+        { url: `${server.url}/api/v1/authorize`, headers: forward, seconds },
+      );
+      for (const [what, r] of [
+        ["verify", verify],
+        ["authorize", authorize],
+      ] as const) {
+        if (r.errors > 0 || r.non2xx > 0)
+          throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
+      }
+      const verifyRatio = ratio(verify.rps, basePost.rps);
+      const p99Ratio = ratio(Math.max(verify.p99, 0.01), Math.max(basePost.p99, 0.01));
+      const authorizeRatio = ratio(authorize.rps, baseGet.rps);
+      return {
+        name: "verify and forward auth (embedded PGlite, 50 connections, median of 3 interleaved runs)",
+        metrics: {
+          "baseline POST req/s": Math.round(basePost.rps),
+          "verify req/s": Math.round(verify.rps),
+          "baseline POST p99 ms": basePost.p99,
+          "verify p99 ms": verify.p99,
+          "baseline GET req/s": Math.round(baseGet.rps),
+          "authorize req/s": Math.round(authorize.rps),
+          "verify / baseline": verifyRatio,
+          "verify p99 / baseline p99": p99Ratio,
+          "authorize / baseline": authorizeRatio,
+        },
+        targets: [
+          atLeast("verify throughput vs bare node:http", verifyRatio, 0.8),
+          atMost("verify p99 vs bare node:http", p99Ratio, 2),
+          atLeast("authorize throughput vs bare node:http", authorizeRatio, 0.8),
+        ],
+      };
+    } finally {
+      await baseline.stop();
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,244 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import proxyaddr from "proxy-addr";
+import type { VerifyCode } from "../../api/index.js";
+import { allows } from "../../core/index.js";
+import {
+  type AccessPolicy,
+  matchRoute,
+  METHOD_ACTIONS,
+  type PolicySnapshot,
+} from "../domain/access-policy.js";
+import type { Verifier, VerifyOutcome } from "../domain/verifier.js";
+import type { Logger } from "../logger.js";
+import { credentialFrom, originFrom } from "./credentials.js";
+import { readBody, routeMetrics } from "./fast-io.js";
+import type { Metrics } from "./metrics.js";
+import { problem, sendProblem } from "./problem.js";
+
+export const AUTHORIZE_PATH = "/api/v1/authorize";
+/** Forward auth may carry the original body (Traefik forwardBody, Envoy with_request_body). */
+const FORWARDED_BODY_LIMIT = 1 << 20;
+const REALM = 'Bearer realm="tokenplane"';
+
+const STATUS_FOR: Record<VerifyCode, number> = {
+  VALID: 200,
+  NOT_FOUND: 401,
+  EXPIRED: 401,
+  SIGNATURE_REQUIRED: 401,
+  FORBIDDEN: 403,
+  ORIGIN_NOT_ALLOWED: 403,
+  IP_NOT_ALLOWED: 403,
+  RATE_LIMITED: 429,
+  USAGE_EXCEEDED: 429,
+};
+
+const DETAIL_FOR: Record<VerifyCode, string> = {
+  VALID: "",
+  NOT_FOUND: "the token is not valid",
+  EXPIRED: "the token has expired",
+  SIGNATURE_REQUIRED: "the token requires a valid request signature",
+  FORBIDDEN: "the token lacks the permission",
+  ORIGIN_NOT_ALLOWED: "the token may not be used from this origin",
+  IP_NOT_ALLOWED: "the token may not be used from this IP address",
+  RATE_LIMITED: "the token's rate limit is exhausted",
+  USAGE_EXCEEDED: "the token's credits are used up",
+};
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  429: "Too Many Requests",
+};
+
+const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** RateLimit-* (IETF draft) and, when refused, Retry-After. */
+function rateHeaders(outcome: VerifyOutcome, refused: boolean): (string | number)[] {
+  const rate = outcome.rate;
+  if (!rate) return [];
+  const reset = Math.max(1, Math.ceil(rate.resetMs / 1000));
+  return [
+    "ratelimit-limit",
+    rate.limit,
+    "ratelimit-remaining",
+    rate.remaining,
+    "ratelimit-reset",
+    reset,
+    ...(refused ? ["retry-after", reset] : []),
+  ];
+}
+
+/** Seconds until credits come back (the next UTC day, Monday or first of the month), when they will. */
+function refillSeconds(outcome: VerifyOutcome, now: number): number | undefined {
+  const refill = outcome.resolved?.token.credits?.refill;
+  if (!refill) return undefined;
+  const d = new Date(now);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  const day = d.getUTCDate();
+  const next =
+    refill.interval === "daily"
+      ? Date.UTC(y, m, day + 1)
+      : refill.interval === "weekly"
+        ? Date.UTC(y, m, day + ((8 - d.getUTCDay()) % 7 || 7))
+        : Date.UTC(y, m + 1, 1);
+  return Math.max(1, Math.ceil((next - now) / 1000));
+}
+
+/**
+ * The original request's absolute URL, for signature components such as @authority: the
+ * forward-auth request's own Host is this server, so take the proxy's X-Forwarded-Host /
+ * X-Forwarded-Proto (Traefik, Envoy) or ingress-nginx's X-Original-URL.
+ */
+function originalRequestUrl(h: IncomingHttpHeaders, uri: string, originalUrl: string | undefined): string {
+  if (originalUrl && /^https?:\/\//i.test(originalUrl)) return originalUrl;
+  const first = (v: string | string[] | undefined) => one(v)?.split(",")[0]?.trim();
+  const host = first(h["x-forwarded-host"]) ?? first(h.host) ?? "localhost";
+  const proto = first(h["x-forwarded-proto"]) === "http" ? "http" : "https";
+  return `${proto}://${host}${uri.startsWith("/") ? "" : "/"}${uri}`;
+}
+
+/**
+ * Forward auth for ingress controllers: `GET /api/v1/authorize` (any method). The original
+ * request comes from X-Forwarded-Method/-Uri (Traefik), X-Original-Method/-URI or
+ * X-Original-URL (nginx), or is the request itself below the path (Envoy ext_authz).
+ */
+export function forwardAuth(deps: {
+  verifier: Verifier;
+  policy: AccessPolicy;
+  metrics: Metrics;
+  log: Logger;
+  now: () => number;
+  /** Express-style trust for X-Forwarded-For (the ingress in front of forward auth). */
+  trust: (address: string, hop: number) => boolean;
+  failed: (res: ServerResponse, err: unknown) => void;
+}) {
+  const observe = routeMetrics(deps.metrics, AUTHORIZE_PATH);
+
+  return (req: IncomingMessage, res: ServerResponse, started: bigint): void => {
+    const url = req.url ?? AUTHORIZE_PATH;
+    const h = req.headers;
+    const envoyPath = url.startsWith(`${AUTHORIZE_PATH}/`) ? url.slice(AUTHORIZE_PATH.length) : undefined;
+    const originalUrl = one(h["x-original-url"]);
+    const method = (
+      one(h["x-forwarded-method"]) ??
+      one(h["x-original-method"]) ??
+      req.method ??
+      "GET"
+    ).toUpperCase();
+    const uri =
+      one(h["x-forwarded-uri"]) ??
+      one(h["x-original-uri"]) ??
+      (originalUrl ? originalUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "") || "/" : undefined) ??
+      envoyPath;
+
+    const answer = (
+      status: number,
+      detail = "",
+      headers: (string | number)[] = [],
+      code?: VerifyCode,
+    ): void => {
+      if (status === 200) {
+        res.writeHead(200, ["content-length", 0, ...headers]);
+        res.end();
+      } else {
+        const extra: Record<string, string> = {};
+        for (let i = 0; i < headers.length; i += 2) extra[String(headers[i])] = String(headers[i + 1]);
+        sendProblem(res, problem(status, TITLES[status] ?? "Error", detail), extra);
+      }
+      observe(method, status, started, code);
+    };
+
+    const verdict = (outcome: VerifyOutcome): void => {
+      const code = outcome.code;
+      if (outcome.reason && deps.log.isLevelEnabled("debug"))
+        deps.log.debug({ code, reason: outcome.reason }, "forward auth refused");
+      if (code === "VALID") {
+        const t = outcome.resolved?.token;
+        return answer(
+          200,
+          "",
+          ["x-token-id", t?.id ?? "", "x-token-user", t?.userId ?? "", ...rateHeaders(outcome, false)],
+          code,
+        );
+      }
+      if (code === "USAGE_EXCEEDED") {
+        const retry = refillSeconds(outcome, deps.now());
+        // Credits that never refill will not come back by waiting.
+        if (retry === undefined) return answer(403, DETAIL_FOR[code], [], code);
+        return answer(429, DETAIL_FOR[code], ["retry-after", retry], code);
+      }
+      const status = STATUS_FOR[code];
+      answer(
+        status,
+        DETAIL_FOR[code],
+        status === 401 ? ["www-authenticate", REALM] : rateHeaders(outcome, status === 429),
+        code,
+      );
+    };
+
+    const decide = (policy: PolicySnapshot, body: Buffer | undefined): void => {
+      if (uri === undefined)
+        return answer(400, "send the original request's X-Forwarded-Uri (Traefik) or X-Original-URI (nginx)");
+      // CORS preflights carry no credentials by design; the request that follows is checked.
+      if (method === "OPTIONS") return answer(200);
+      const action = METHOD_ACTIONS[method];
+      if (!action) return answer(403, `the method ${method} is not allowed`);
+      const match = matchRoute(policy, uri, method);
+      if (match.path === undefined) return answer(400, "the original URI cannot be decoded");
+      if (!match.resource) return answer(403, "no registered resource covers this path");
+      const permission = `${match.resource}:${action}`;
+
+      const credential = credentialFrom(h);
+      if (!credential) {
+        if (allows(policy.defaults, match.resource, action))
+          return answer(200, "", ["x-token-anonymous", "true"]);
+        return answer(401, `${permission} needs a token`, ["www-authenticate", REALM]);
+      }
+      // The client IP and the signed-request view are worked out only for tokens that need them.
+      const outcome = deps.verifier.verify({
+        token: credential,
+        permission,
+        cost: 1,
+        get origin() {
+          return originFrom(h);
+        },
+        get ip() {
+          return proxyaddr(req, deps.trust);
+        },
+        get request() {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(h))
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+          return {
+            method,
+            url: originalRequestUrl(h, uri, originalUrl),
+            headers,
+            ...(body && body.length > 0 ? { body: body.toString("utf8") } : {}),
+          };
+        },
+      });
+      if (outcome instanceof Promise) outcome.then(verdict, (err: unknown) => deps.failed(res, err));
+      else verdict(outcome);
+    };
+
+    const withPolicy = (body: Buffer | undefined): void => {
+      try {
+        const policy = deps.policy.current();
+        if (policy instanceof Promise)
+          policy.then(
+            (p) => decide(p, body),
+            (err: unknown) => deps.failed(res, err),
+          );
+        else decide(policy, body);
+      } catch (err) {
+        deps.failed(res, err);
+      }
+    };
+
+    const hasBody = Number(h["content-length"] ?? 0) > 0 || h["transfer-encoding"] !== undefined;
+    if (!hasBody) return withPolicy(undefined);
+    readBody(req, FORWARDED_BODY_LIMIT, (raw) => withPolicy(raw === "too-large" ? undefined : raw));
+  };
+}
