@@ -1,0 +1,41 @@
+/**
+ * tokenplane's CDKTF construct library (`tokenplane/cdktf`): declare AccessTokens, TokenServers
+ * and ClusterTokenServers as Terraform `kubernetes_manifest` resources, validated at synth time by
+ * the CRDs' own rules. Needs the peer dependencies `cdktf`, `constructs` and
+ * `@cdktf/provider-kubernetes`, and a `KubernetesProvider` in the stack.
+ */
+export type {
+  AccessTokenProps,
+  CreditsProps,
+  CreditsRefillProps,
+  PermissionString,
+  RateLimitProps,
+  RolloutRestartTargetProps,
+  RotationProps,
+  SecretKeysProps,
+  SecretTemplateProps,
+  ServerRefProps,
+} from "./access-token-props.js";
+export type { DeclareOptions } from "./declare-options.js";
+export { MAX_ACCESS_TOKEN_NAME } from "./problems.js";
+export { DECLARED_BY_LABELS } from "./manifests.js";
+export {
+  ClusterTokenServer,
+  TokenServer,
+  type ClusterTokenServerCredentialsProps,
+  type ClusterTokenServerProps,
+  type ClusterTokenServerSpecProps,
+  type LabelSelectorRequirementProps,
+  type NamespaceSelectorProps,
+  type TokenServerCredentialsProps,
+  type TokenServerProps,
+  type TokenServerSpecProps,
+} from "./servers.js";
+export {
+  TokenplaneAccessToken,
+  TokenplaneTokens,
+  type AccessTokenOptions,
+  type TokenOutput,
+  type TokenplaneAccessTokenProps,
+  type TokenplaneTokensProps,
+} from "./tokens.js";
