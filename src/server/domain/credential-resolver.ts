@@ -47,17 +47,22 @@ export function createCredentialResolver(
     else if (change.entity === "all") cache.clear();
   });
 
-  /** Null when the credential can be refused without storage; otherwise its cache key. */
-  function admissible(credential: string): string | null {
-    if (credential.length > MAX_CREDENTIAL_LENGTH) return null;
+  /** Whether a credential that is not cached may be looked up in storage at all. */
+  function admissible(credential: string): boolean {
     const shape = inspectToken(credential);
-    if (shape.ok) return hash("sha256", credential, "base64");
+    if (shape.ok) return true;
     // Our prefix with a bad length, alphabet or checksum: refused without touching storage.
-    if (shape.reason !== "prefix" || !adminHash) return null;
+    if (shape.reason !== "prefix" || !adminHash) return false;
     // Not our format: only the configured admin token can match.
-    return timingSafeEqual(hashSecret(peppers, credential), adminHash)
-      ? hash("sha256", credential, "base64")
-      : null;
+    return timingSafeEqual(hashSecret(peppers, credential), adminHash);
+  }
+
+  /**
+   * Cache first: a cached credential passed every offline check when it was first looked
+   * up, so a hit needs only the SHA-256. Null for what is refused offline.
+   */
+  function keyOf(credential: string): string | null {
+    return credential.length > MAX_CREDENTIAL_LENGTH ? null : hash("sha256", credential, "base64");
   }
 
   /** A superseded secret works only until its grace period ends. */
@@ -98,15 +103,16 @@ export function createCredentialResolver(
 
   return {
     cached(credential) {
-      const key = admissible(credential);
+      const key = keyOf(credential);
       if (key === null) return null;
       const hit = cache.get(key);
-      return hit ? live(hit) : MISS;
+      if (hit) return live(hit);
+      return admissible(credential) ? MISS : null;
     },
     async resolve(credential) {
-      const key = admissible(credential);
+      const key = keyOf(credential);
       if (key === null) return null;
-      const hit = cache.get(key) ?? (await lookup(credential, key));
+      const hit = cache.get(key) ?? (admissible(credential) ? await lookup(credential, key) : null);
       return hit ? live(hit) : null;
     },
     get cacheSize() {

@@ -39,10 +39,10 @@ export function routeMetrics(metrics: Metrics, route: string) {
   const byStatus = new Map<string, ReturnType<typeof metrics.requests.labels>>();
   const byMethod = new Map<string, ReturnType<typeof metrics.duration.labels>>();
   const byCode = new Map<VerifyCode, ReturnType<typeof metrics.verifications.labels>>();
-  return (method: string, status: number, started: bigint, code?: VerifyCode): void => {
+  return (method: string, status: number, started: number, code?: VerifyCode): void => {
     let duration = byMethod.get(method);
     if (!duration) byMethod.set(method, (duration = metrics.duration.labels({ method, route })));
-    duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    duration.observe((performance.now() - started) / 1000);
     const statusKey = `${method} ${status}`;
     let requests = byStatus.get(statusKey);
     if (!requests)

@@ -41,11 +41,11 @@ export function createFastPath(deps: FastPathDeps): (req: IncomingMessage, res: 
     const query = url.indexOf("?");
     const path = query === -1 ? url : url.slice(0, query);
     if (path === VERIFY_PATH) {
-      verify(req, res, process.hrtime.bigint());
+      verify(req, res, performance.now());
       return true;
     }
     if (path === AUTHORIZE_PATH || path.startsWith(`${AUTHORIZE_PATH}/`)) {
-      authorize(req, res, process.hrtime.bigint());
+      authorize(req, res, performance.now());
       return true;
     }
     return false;

@@ -8,6 +8,7 @@ import {
   METHOD_ACTIONS,
   type PolicySnapshot,
 } from "../domain/access-policy.js";
+import type { ResolvedToken } from "../domain/principal.js";
 import type { Verifier, VerifyOutcome } from "../domain/verifier.js";
 import type { Logger } from "../logger.js";
 import { credentialFrom, originFrom } from "./credentials.js";
@@ -52,6 +53,18 @@ const TITLES: Record<number, string> = {
 };
 
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** X-Token-Id and X-Token-User for a token, built once per cached token. */
+const identities = new WeakMap<ResolvedToken, (string | number)[]>();
+function identityHeaders(resolved: ResolvedToken): (string | number)[] {
+  let headers = identities.get(resolved);
+  if (!headers)
+    identities.set(
+      resolved,
+      (headers = ["x-token-id", resolved.token.id, "x-token-user", resolved.token.userId]),
+    );
+  return headers;
+}
 
 /** RateLimit-* (IETF draft) and, when refused, Retry-After. */
 function rateHeaders(outcome: VerifyOutcome, refused: boolean): (string | number)[] {
@@ -116,7 +129,7 @@ export function forwardAuth(deps: {
 }) {
   const observe = routeMetrics(deps.metrics, AUTHORIZE_PATH);
 
-  return (req: IncomingMessage, res: ServerResponse, started: bigint): void => {
+  return (req: IncomingMessage, res: ServerResponse, started: number): void => {
     const url = req.url ?? AUTHORIZE_PATH;
     const h = req.headers;
     const envoyPath = url.startsWith(`${AUTHORIZE_PATH}/`) ? url.slice(AUTHORIZE_PATH.length) : undefined;
@@ -154,14 +167,9 @@ export function forwardAuth(deps: {
       const code = outcome.code;
       if (outcome.reason && deps.log.isLevelEnabled("debug"))
         deps.log.debug({ code, reason: outcome.reason }, "forward auth refused");
-      if (code === "VALID") {
-        const t = outcome.resolved?.token;
-        return answer(
-          200,
-          "",
-          ["x-token-id", t?.id ?? "", "x-token-user", t?.userId ?? "", ...rateHeaders(outcome, false)],
-          code,
-        );
+      if (code === "VALID" && outcome.resolved) {
+        const identity = identityHeaders(outcome.resolved);
+        return answer(200, "", outcome.rate ? identity.concat(rateHeaders(outcome, false)) : identity, code);
       }
       if (code === "USAGE_EXCEEDED") {
         const retry = refillSeconds(outcome, deps.now());

@@ -22,7 +22,7 @@ export function verifyEndpoint(deps: {
 }) {
   const observe = routeMetrics(deps.metrics, VERIFY_PATH);
 
-  const answer = (res: ServerResponse, outcome: VerifyOutcome, started: bigint): void => {
+  const answer = (res: ServerResponse, outcome: VerifyOutcome, started: number): void => {
     if (outcome.reason && deps.log.isLevelEnabled("debug")) {
       deps.log.debug({ code: outcome.code, reason: outcome.reason }, "verification refused");
     }
@@ -36,14 +36,14 @@ export function verifyEndpoint(deps: {
     res: ServerResponse,
     status: number,
     body: ReturnType<typeof problem>,
-    started: bigint,
+    started: number,
     headers = {},
   ) => {
     sendProblem(res, body, headers);
     observe(status === 405 ? "OTHER" : "POST", status, started);
   };
 
-  return (req: IncomingMessage, res: ServerResponse, started: bigint): void => {
+  return (req: IncomingMessage, res: ServerResponse, started: number): void => {
     if (req.method !== "POST")
       return refuse(res, 405, problem(405, "Method Not Allowed", "use POST"), started, { allow: "POST" });
     if (!JSON_TYPE.test(req.headers["content-type"] ?? "")) {
