@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   TOKENPLANE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TOKENPLANE_HOST: z.string().min(1).optional(),
   TOKENPLANE_DATA_DIR: z.string().min(1).optional(),
+  TOKENPLANE_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
@@ -70,6 +71,7 @@ export function serverOptionsFromEnv(
     host: e.TOKENPLANE_HOST,
     dataDir: e.TOKENPLANE_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.TOKENPLANE_DATABASE_POOL_SIZE,
     adminToken: e.TOKENPLANE_ADMIN_TOKEN,
     adminTokenFile: e.TOKENPLANE_ADMIN_TOKEN_FILE,
     pepper: e.TOKENPLANE_PEPPER,

@@ -11,6 +11,7 @@ import { ADMIN_USER, bootstrapAdmin } from "./domain/bootstrap.js";
 import { systemCaller } from "./domain/caller.js";
 import { createAccessPolicy } from "./domain/access-policy.js";
 import { createCredentialResolver } from "./domain/credential-resolver.js";
+import { createCreditSpender } from "./domain/credit-spender.js";
 import { createRateLimits } from "./domain/rate-limits.js";
 import { createUsageRecorder } from "./domain/usage-recorder.js";
 import { createVerifier } from "./domain/verifier.js";
@@ -106,6 +107,7 @@ export async function startServer(
     resolver,
     store,
     rateLimits: createRateLimits(now),
+    credits: createCreditSpender(store),
     usage: createUsageRecorder(store, log),
     now,
     log,

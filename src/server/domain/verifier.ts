@@ -3,6 +3,7 @@ import type { SignedRequest, VerifyCode } from "../../api/index.js";
 import { type Action, allows, covers } from "../../core/index.js";
 import type { Store } from "../store/store.js";
 import { checkRestrictions } from "./access-checks.js";
+import type { CreditSpender } from "./credit-spender.js";
 import { type CredentialResolver, MISS } from "./credential-resolver.js";
 import type { ResolvedToken } from "./principal.js";
 import type { RateDecision, RateLimits } from "./rate-limits.js";
@@ -53,11 +54,12 @@ export function createVerifier(deps: {
   resolver: CredentialResolver;
   store: Store;
   rateLimits: RateLimits;
+  credits: CreditSpender;
   usage: UsageRecorder;
   now: () => number;
   log: Logger;
 }) {
-  const { resolver, store, rateLimits, usage, now } = deps;
+  const { resolver, store, rateLimits, credits, usage, now } = deps;
 
   function afterSignature(
     resolved: ResolvedToken,
@@ -77,17 +79,17 @@ export function createVerifier(deps: {
       usage.record(token.id, at);
       return rate ? { code: "VALID", resolved, rate } : { code: "VALID", resolved };
     }
-    return store.usage.spendCredits(token.id, input.cost ?? 1, new Date(at)).then((spend): VerifyOutcome => {
+    return credits.spend(token.id, input.cost ?? 1, new Date(at)).then((spend): VerifyOutcome => {
       const withRate = rate ? { rate } : {};
       // A token whose credits were removed meanwhile has no limit any more.
       if (!spend) {
         usage.record(token.id, at);
         return { code: "VALID", resolved, ...withRate };
       }
-      const credits = { remaining: spend.remaining };
-      if (!spend.ok) return { code: "USAGE_EXCEEDED", resolved, credits, ...withRate };
+      const left = { remaining: spend.remaining };
+      if (!spend.ok) return { code: "USAGE_EXCEEDED", resolved, credits: left, ...withRate };
       usage.record(token.id, at);
-      return { code: "VALID", resolved, credits, ...withRate };
+      return { code: "VALID", resolved, credits: left, ...withRate };
     });
   }
 

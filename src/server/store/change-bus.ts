@@ -11,6 +11,11 @@ export interface ChangeBus {
    * that made it never serves stale state), and to every other replica through NOTIFY.
    */
   publish(tx: Tx, change: Change): Promise<void>;
+  /**
+   * For a change written by one self-committing statement: the pg_notify arguments to put in
+   * that statement, and `announce` to call once it has returned (the local delivery).
+   */
+  notice(change: Change): { channel: string; payload: string; announce: () => void };
   subscribe(listener: (change: Change) => void): () => void;
   close(): Promise<void>;
 }
@@ -38,6 +43,13 @@ export async function openChangeBus(db: Database, log: Logger): Promise<ChangeBu
     async publish(tx, change) {
       await tx.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ origin, change })]);
       tx.afterCommit(() => deliver(change));
+    },
+    notice(change) {
+      return {
+        channel: CHANNEL,
+        payload: JSON.stringify({ origin, change }),
+        announce: () => deliver(change),
+      };
     },
     subscribe(listener) {
       listeners.add(listener);

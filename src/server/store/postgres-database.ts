@@ -5,7 +5,17 @@ import type { Database, Row, Tx } from "./database.js";
 const LISTEN_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
 
 /** PostgreSQL through a `pg` pool; LISTEN runs on its own connection that reconnects. */
-export async function openPostgres(url: string, log: Logger, poolSize = 10): Promise<Database> {
+/**
+ * Concurrent transactions share a commit flush (PostgreSQL's group commit), so a larger pool
+ * raises the write rate a disk allows; each replica holds up to this many connections.
+ */
+export const DEFAULT_POOL_SIZE = 20;
+
+export async function openPostgres(
+  url: string,
+  log: Logger,
+  poolSize = DEFAULT_POOL_SIZE,
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", (err) => log.warn({ err: err.message }, "postgres pool client error"));

@@ -110,6 +110,22 @@ function settingsValues(s: TokenSettings): unknown[] {
     s.externalId,
   ];
 }
+/** SQL types for casting parameters in INSERT ... SELECT (which infers none). */
+const COLUMN_TYPES: Record<string, string> = {
+  id: "uuid",
+  user_id: "uuid",
+  signed_requests: "boolean",
+  refilled_at: "timestamptz",
+  permissions: "text[]",
+  expires_at: "timestamptz",
+  allowed_domains: "text[]",
+  allowed_ips: "text[]",
+  credits_remaining: "int",
+  refill_amount: "int",
+  rate_limit: "int",
+  metadata: "jsonb",
+};
+
 const SETTINGS_COLUMNS = [
   "name",
   "description",
@@ -151,54 +167,88 @@ function isUniqueViolation(err: unknown): boolean {
 
 export function tokenStore(db: Database, bus: ChangeBus) {
   return {
+    /**
+     * One self-committing statement (a round trip instead of six): the registry check under
+     * a share lock, the token, its secret, the audit record and the change notification.
+     * When nothing was inserted, a second look says why (an externalId conflict, or a
+     * permission naming an unregistered resource).
+     */
     async create(token: NewToken, secret: NewSecret, audit: AuditEntry): Promise<TokenRecord> {
-      try {
-        return await db.transaction(async (tx) => {
-          if (token.externalId !== null) {
-            const existing = await existingIdFor(tx, token.userId, token.externalId);
-            if (existing) throw externalIdConflict(existing);
-          }
-          await requireRegistered(tx, token.permissions);
-          const values = settingsValues(token);
-          const placeholders = values.map((_, i) => `$${i + 7}`).join(", ");
-          const [row] = await tx.query(
-            `INSERT INTO tokens (id, user_id, kind, signed_requests, display_prefix, refilled_at, created_at, updated_at,
-               ${SETTINGS_COLUMNS.join(", ")})
-             VALUES ($1, $2, $3, $4, $5, $6, now(), now(), ${placeholders})
-             RETURNING ${COLUMNS.replaceAll("t.", "")}`,
-            [
-              token.id,
-              token.userId,
-              token.kind,
-              token.signedRequests,
-              token.displayPrefix,
-              token.refilledAt,
-              ...values,
-            ],
-          );
-          await tx.query(
-            "INSERT INTO token_secrets (hash, token_id, pepper_version, public_key) VALUES ($1, $2, $3, $4)",
-            [secret.hash, token.id, secret.pepperVersion, secret.publicKey],
-          );
-          const record = rowToToken(row as Row);
-          await recordAudit(tx, audit);
-          await bus.publish(tx, {
-            entity: "token",
-            op: "upsert",
-            id: record.id,
-            userId: record.userId,
-            revision: 1,
-          });
-          return record;
-        });
-      } catch (err) {
-        // Two creates with one externalId racing: the loser reports the winner's id.
-        if (isUniqueViolation(err) && token.externalId !== null) {
-          const existing = await existingIdFor(db, token.userId, token.externalId);
-          if (existing) throw externalIdConflict(existing);
-        }
-        throw err;
+      const names = [...new Set(token.permissions.map((p) => p.slice(0, p.lastIndexOf(":"))))].filter(
+        (n) => n !== "*",
+      );
+      const notice = bus.notice({
+        entity: "token",
+        op: "upsert",
+        id: token.id,
+        userId: token.userId,
+        revision: 1,
+      });
+      const values = [
+        token.id,
+        token.userId,
+        token.kind,
+        token.signedRequests,
+        token.displayPrefix,
+        token.refilledAt,
+        ...settingsValues(token),
+      ];
+      const columns = [
+        "id",
+        "user_id",
+        "kind",
+        "signed_requests",
+        "display_prefix",
+        "refilled_at",
+        ...SETTINGS_COLUMNS,
+      ];
+      const casts = columns.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c] ?? "text"}`).join(", ");
+      const n = values.length;
+      const [row] = await db.query(
+        `WITH locked AS (SELECT name FROM resources WHERE name = ANY($${n + 1}::text[]) FOR SHARE),
+         t AS (
+           INSERT INTO tokens (${columns.join(", ")}, created_at, updated_at)
+           SELECT ${casts}, now(), now() WHERE (SELECT count(*) FROM locked) = $${n + 2}
+           ON CONFLICT ON CONSTRAINT tokens_external_id_unique DO NOTHING
+           RETURNING ${COLUMNS.replaceAll("t.", "")}
+         ),
+         s AS (
+           INSERT INTO token_secrets (hash, token_id, pepper_version, public_key)
+           SELECT $${n + 3}::bytea, id, $${n + 4}::int, $${n + 5}::text FROM t
+         ),
+         a AS (
+           INSERT INTO audit_events (actor_user_id, actor_token_id, actor_display, action, target_type, target_id, target_user_id, details)
+           SELECT $${n + 6}::uuid, $${n + 7}::uuid, $${n + 8}::text, $${n + 9}::text, $${n + 10}::text, id::text, user_id, $${n + 11}::jsonb FROM t
+         ),
+         announced AS (SELECT pg_notify($${n + 12}::text, $${n + 13}::text) FROM t)
+         SELECT t.*, (SELECT count(*) FROM announced) AS announced FROM t`,
+        [
+          ...values,
+          names,
+          names.length,
+          secret.hash,
+          secret.pepperVersion,
+          secret.publicKey,
+          audit.actor.userId,
+          audit.actor.tokenId,
+          audit.actor.displayPrefix,
+          audit.action,
+          audit.targetType,
+          JSON.stringify(audit.details ?? {}),
+          notice.channel,
+          notice.payload,
+        ],
+      );
+      if (row) {
+        notice.announce();
+        return rowToToken(row);
       }
+      if (token.externalId !== null) {
+        const existing = await existingIdFor(db, token.userId, token.externalId);
+        if (existing) throw externalIdConflict(existing);
+      }
+      await requireRegistered(db, token.permissions);
+      throw new Error("the token was not created, for no reason storage would tell");
     },
 
     get: (id: string): Promise<TokenRecord | null> => selectToken(db, id),

@@ -14,7 +14,21 @@ const rowToUser = (r: Row): UserRecord => ({
   createdAt: r.created_at as Date,
 });
 
+/** Users never change once created, only go: a cache invalidated on delete is exact. */
+const MAX_CACHED_USERS = 10_000;
+
 export function userStore(db: Database, bus: ChangeBus) {
+  const cache = new Map<string, UserRecord>();
+  bus.subscribe((change) => {
+    if (change.entity === "user") cache.delete(change.id);
+    else if (change.entity === "all") cache.clear();
+  });
+
+  async function selectUser(id: string): Promise<UserRecord | null> {
+    const [row] = await db.query("SELECT id, name, admin, created_at FROM users WHERE id = $1", [id]);
+    return row ? rowToUser(row) : null;
+  }
+
   return {
     async create(user: { id: string; name: string; admin: boolean }, audit: AuditEntry): Promise<UserRecord> {
       return db.transaction(async (tx) => {
@@ -38,8 +52,14 @@ export function userStore(db: Database, bus: ChangeBus) {
 
     async get(id: string): Promise<UserRecord | null> {
       if (!UUID.test(id)) return null;
-      const [row] = await db.query("SELECT id, name, admin, created_at FROM users WHERE id = $1", [id]);
-      return row ? rowToUser(row) : null;
+      const cached = cache.get(id);
+      if (cached) return cached;
+      const found = await selectUser(id);
+      if (found) {
+        if (cache.size >= MAX_CACHED_USERS) cache.clear();
+        cache.set(id, found);
+      }
+      return found;
     },
 
     async findByName(name: string): Promise<UserRecord | null> {
