@@ -6,7 +6,6 @@ import type { Database } from "./database.js";
 import { migrate } from "./migrations.js";
 import { openPglite } from "./pglite-database.js";
 import { readTemplate } from "./pglite-template.js";
-import { openPostgres } from "./postgres-database.js";
 import { registryStore } from "./registry-store.js";
 import { tokenStore } from "./token-store.js";
 import { usageStore } from "./usage-store.js";
@@ -35,7 +34,8 @@ export type StoreLocation =
 export async function openStore(location: StoreLocation, log: Logger): Promise<Store> {
   const db =
     location.kind === "postgres"
-      ? await openPostgres(location.url, log, location.poolSize)
+      ? // Loaded only when used: the embedded default starts faster without the pg driver.
+        await (await import("./postgres-database.js")).openPostgres(location.url, log, location.poolSize)
       : await openPglite(location.dataDir, readTemplate());
   try {
     await migrate(db);
