@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensurePostgresBinariesExecutable } from "../test/support/postgres-binaries.js";
 import { httpThroughput } from "./http-throughput.js";
 import { memory } from "./memory.js";
 import { postgresThroughput } from "./postgres-throughput.js";
@@ -52,6 +53,7 @@ async function withPostgres<T>(work: (url: string) => Promise<T>): Promise<T> {
     onLog: () => {},
     onError: () => {},
   });
+  ensurePostgresBinariesExecutable();
   await pg.initialise();
   await pg.start();
   try {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensurePostgresBinariesExecutable } from "./postgres-binaries.js";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,6 +51,7 @@ process.on("disconnect", stop);
 process.stdin.on("end", stop);
 process.stdin.resume();
 
+ensurePostgresBinariesExecutable();
 await pg.initialise();
 await pg.start();
 process.stdout.write(
