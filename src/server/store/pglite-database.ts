@@ -54,6 +54,9 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
   }
   try {
     const lite = await PGlite.create({
+      // PostgreSQL's default 128MB of shared buffers costs ~100MB of RSS and buys nothing
+      // for a token database of this size.
+      postgresqlconf: ["shared_buffers = 16MB"],
       ...(dataDir ? { dataDir } : {}),
       ...(fresh && template ? { loadDataDir: template } : {}),
     });
