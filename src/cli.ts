@@ -134,9 +134,11 @@ function loadKubeConfig(file: string | undefined): KubeConfig {
 }
 
 /** How the embedded server is reached in the cluster: the chart's Service, unless told otherwise. */
-function embeddedUrl(port: number): { url?: string } {
-  if (process.env.TOKENPLANE_EMBEDDED_URL) return { url: process.env.TOKENPLANE_EMBEDDED_URL };
-  if (process.env.POD_NAMESPACE) return { url: `http://tokenplane.${process.env.POD_NAMESPACE}.svc:${port}` };
+function embeddedUrl(): { url?: string | ((port: number) => string) } {
+  const configured = process.env.TOKENPLANE_EMBEDDED_URL;
+  if (configured) return { url: configured };
+  const ns = process.env.POD_NAMESPACE;
+  if (ns) return { url: (port) => `http://tokenplane.${ns}.svc:${port}` };
   return {};
 }
 
@@ -228,7 +230,7 @@ Lease and stops the server.`,
         leaderElection: { namespace: leaseNs, id: leaderElectionId, identity: defaultIdentity() },
         ...(clusterName ? { clusterName } : {}),
         embeddedRegistration: {
-          ...embeddedUrl(options.port ?? DEFAULT_PORT),
+          ...embeddedUrl(),
           credentialsSecretRef: {
             namespace: leaseNs,
             name: process.env.TOKENPLANE_ADMIN_SECRET || DEFAULT_ADMIN_SECRET.name,

@@ -48,8 +48,11 @@ export interface OperatorOptions {
   };
   /** Names this cluster on shared token servers; default: the kube-system namespace's UID. */
   clusterName?: string;
-  /** How the embedded server is registered as ClusterTokenServer `embedded`. */
-  embeddedRegistration?: Partial<EmbeddedRegistration>;
+  /** How the embedded server is registered as ClusterTokenServer `embedded` (url: given the port it listens on). */
+  embeddedRegistration?: {
+    url?: string | ((port: number) => string);
+    credentialsSecretRef?: EmbeddedRegistration["credentialsSecretRef"];
+  };
   log?: Logger;
   timing?: Partial<ControllerTiming>;
   /** Concurrent reconciles (default 8). */
@@ -73,6 +76,11 @@ export interface RunningOperator {
   kill(): Promise<void>;
 }
 
+function embeddedUrl(url: string | ((port: number) => string) | undefined, server: RunningServer): string {
+  if (typeof url === "function") return url(server.port);
+  return url ?? server.url;
+}
+
 export function defaultIdentity(): string {
   return process.env.POD_NAME || `${hostname()}_${randomBytes(4).toString("hex")}`;
 }
@@ -92,7 +100,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   const metrics = createOperatorMetrics();
   // The server starts first (its readiness asks the controller, which needs the server's API).
   const late: { controller?: Controller } = {};
-  const readiness = () => late.controller?.readiness() ?? "starting";
+  const readiness = () => (late.controller ? late.controller.readiness() : "starting");
 
   let server: RunningServer | undefined;
   let ownsServer = false;
@@ -109,6 +117,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       readiness,
       metrics: metrics.registry,
     });
+    log.info({ port: ops.port }, "no embedded token server; /healthz, /readyz and /metrics listening");
   }
 
   const leaseNamespace = options.leaderElection?.namespace ?? "default";
@@ -119,7 +128,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     ...(server
       ? {
           embeddedRegistration: {
-            url: options.embeddedRegistration?.url ?? server.url,
+            url: embeddedUrl(options.embeddedRegistration?.url, server),
             credentialsSecretRef: options.embeddedRegistration?.credentialsSecretRef ?? {
               namespace: leaseNamespace,
               ...DEFAULT_ADMIN_SECRET,
