@@ -69,6 +69,8 @@ export interface ReconcilerDeps {
   streams: TokenStreams;
   /** Latest token revision the operator has seen per token id (to skip its own stream events). */
   revisions: Map<string, number>;
+  /** Queue the AccessToken with this key again (something changed while writing it). */
+  requeue: (key: string) => void;
   log: Logger;
   now: () => number;
   hooks: ReconcileHooks;
@@ -168,14 +170,35 @@ export class AccessTokenReconciler {
     return resourcePath(ACCESS_TOKENS, { namespace: ns, name, ...(subresource ? { subresource } : {}) });
   }
 
-  /** Records an expectation for a write unless the cache already shows it. */
-  private expect(
-    cacheKey: string,
-    informer: Informer<KubeObject> | Informer<Secret>,
-    key: string,
-    rv?: string,
-  ) {
-    if (rv && informer.get(key)?.metadata.resourceVersion !== rv) this.d.expectations.expect(cacheKey, rv);
+  /**
+   * Sends a write to an object the caches watch, so that its watch event is recognised as the
+   * operator's own (and a stale cache is not acted on before it arrives). A change by someone
+   * else that arrives meanwhile re-queues the AccessToken.
+   */
+  private async write<T extends KubeObject>(
+    at: string,
+    cache: { informer: Informer<KubeObject> | Informer<Secret>; expectation: string; key: string },
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const { expectations } = this.d;
+    expectations.beginWrite(cache.expectation);
+    let version: string | undefined;
+    try {
+      const result = await send();
+      version = result?.metadata?.resourceVersion;
+      return result;
+    } finally {
+      const cached = cache.informer.get(cache.key)?.metadata.resourceVersion;
+      if (expectations.endWrite(cache.expectation, version, cached)) this.d.requeue(at);
+    }
+  }
+
+  private atCache(key: string) {
+    return { informer: this.d.accessTokens, expectation: expectationKey.accessToken(key), key };
+  }
+
+  private secretCache(key: string) {
+    return { informer: this.d.secrets, expectation: expectationKey.secret(key), key };
   }
 
   async reconcile(key: string): Promise<Outcome> {
@@ -208,13 +231,14 @@ export class AccessTokenReconciler {
     let current: KubeObject = raw;
     try {
       if (spec.deletionPolicy === "Revoke" && !(meta.finalizers ?? []).includes(FINALIZER)) {
-        current = await d.client.mergePatch<KubeObject>(this.path(ns, meta.name), {
-          metadata: {
-            finalizers: [...(meta.finalizers ?? []), FINALIZER],
-            resourceVersion: meta.resourceVersion,
-          },
-        });
-        this.expect(expectationKey.accessToken(key), d.accessTokens, key, current.metadata.resourceVersion);
+        current = await this.write(key, this.atCache(key), () =>
+          d.client.mergePatch<KubeObject>(this.path(ns, meta.name), {
+            metadata: {
+              finalizers: [...(meta.finalizers ?? []), FINALIZER],
+              resourceVersion: meta.resourceVersion,
+            },
+          }),
+        );
       }
       if (secretState.state === "conflict") {
         throw new SecretConflict(
@@ -339,11 +363,9 @@ export class AccessTokenReconciler {
     if (issued) await d.hooks.beforeSecretWrite?.(key);
     if (!secret) {
       try {
-        const created = await d.client.create<Secret>(
-          resourcePath(SECRETS, { namespace: ref.namespace }),
-          desired,
+        await this.write(key, this.secretCache(secretKey), () =>
+          d.client.create<Secret>(resourcePath(SECRETS, { namespace: ref.namespace }), desired),
         );
-        this.expect(expectationKey.secret(secretKey), d.secrets, secretKey, created.metadata.resourceVersion);
       } catch (err) {
         if (isAlreadyExists(err)) {
           throw new SecretConflict(
@@ -353,11 +375,12 @@ export class AccessTokenReconciler {
         throw err;
       }
     } else if (issued || secretDiffers(secret, desired)) {
-      const replaced = await d.client.replace<Secret>(
-        resourcePath(SECRETS, { namespace: ref.namespace, name: spec.secret.name }),
-        desired,
+      await this.write(key, this.secretCache(secretKey), () =>
+        d.client.replace<Secret>(
+          resourcePath(SECRETS, { namespace: ref.namespace, name: spec.secret.name }),
+          desired,
+        ),
       );
-      this.expect(expectationKey.secret(secretKey), d.secrets, secretKey, replaced.metadata.resourceVersion);
     }
 
     const notes: string[] = [];
@@ -499,14 +522,15 @@ export class AccessTokenReconciler {
       d.events.record(raw, "Normal", "Retained", "deletionPolicy Retain: the token stays on the server");
     }
     try {
-      const released = await d.client.mergePatch<KubeObject>(this.path(ns, meta.name), {
-        metadata: {
-          finalizers: (meta.finalizers ?? []).filter((f) => f !== FINALIZER),
-          resourceVersion: meta.resourceVersion,
-        },
-      });
       // Until the cache shows this (usually the deletion), a reconcile would revoke again.
-      this.expect(expectationKey.accessToken(key), d.accessTokens, key, released.metadata.resourceVersion);
+      await this.write(key, this.atCache(key), () =>
+        d.client.mergePatch<KubeObject>(this.path(ns, meta.name), {
+          metadata: {
+            finalizers: (meta.finalizers ?? []).filter((f) => f !== FINALIZER),
+            resourceVersion: meta.resourceVersion,
+          },
+        }),
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -521,14 +545,8 @@ export class AccessTokenReconciler {
     for (const field of Object.keys(current)) if (!(field in next)) patch[field] = null;
     const ns = raw.metadata.namespace ?? "";
     try {
-      const written = await this.d.client.mergePatch<KubeObject>(this.path(ns, raw.metadata.name, "status"), {
-        status: patch,
-      });
-      this.expect(
-        expectationKey.accessToken(key),
-        this.d.accessTokens,
-        key,
-        written.metadata.resourceVersion,
+      await this.write(key, this.atCache(key), () =>
+        this.d.client.mergePatch<KubeObject>(this.path(ns, raw.metadata.name, "status"), { status: patch }),
       );
     } catch (err) {
       if (isNotFound(err)) return;

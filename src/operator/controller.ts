@@ -212,6 +212,7 @@ export class Controller {
       metrics: o.metrics,
       streams: this.streams,
       revisions: this.revisions,
+      requeue: (key) => this.enqueue(AT + key),
       log,
       now: o.now,
       hooks: o.hooks,
@@ -280,12 +281,10 @@ export class Controller {
     });
   }
 
-  /** Meets an expectation; true when the change is the operator's own write (nothing new to act on). */
+  /** Whether a change is the operator's own write (or may be: held until the write answers). */
   private observe(key: string, c: Change<KubeObject>): boolean {
     const rv = c.type === "deleted" ? undefined : c.object.metadata.resourceVersion;
-    const wasPending = !this.expectations.satisfied(key);
-    this.expectations.observe(key, rv);
-    return wasPending && this.expectations.satisfied(key);
+    return this.expectations.observe(key, rv) !== "other";
   }
 
   private wireMetrics(): void {

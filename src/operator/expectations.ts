@@ -1,25 +1,76 @@
 /**
  * What the operator wrote and its caches have not shown yet. After a write, the cache lags
  * behind until the watch delivers that write; a reconcile that ran in between would act on
- * a stale view (e.g. see no Secret and issue the token again). So a key with an unmet
- * expectation is not reconciled: the watch event that meets it queues the key again.
- * Expectations are forgotten after `ttlMs`, in case an event never comes.
+ * a stale view (e.g. see no Secret and issue the token again). So a key with unmet
+ * expectations is not reconciled, and the watch events of the operator's own writes are
+ * recognised as such: they need no reconcile. An event can also arrive before the write's
+ * response does; events for a key with a write in flight are held until the response says
+ * whether they were the write. Expectations are forgotten after `ttlMs`, in case an event
+ * never comes.
  */
+export type Observed = "own" | "held" | "other";
+
+const GONE = "\u0000gone";
+
 export class Expectations {
-  private readonly pending = new Map<string, { resourceVersion: string; at: number }>();
+  private readonly pending = new Map<string, { versions: Set<string>; at: number }>();
+  private readonly flights = new Map<string, { count: number; seen: Set<string> }>();
 
   constructor(private readonly ttlMs: number) {}
 
-  /** After writing `key` (e.g. `secrets|shop/storefront`) and getting back `resourceVersion`. */
-  expect(key: string, resourceVersion: string | undefined): void {
-    if (resourceVersion) this.pending.set(key, { resourceVersion, at: Date.now() });
+  /** A write to `key` (e.g. `secrets|shop/storefront`) is about to be sent. */
+  beginWrite(key: string): void {
+    const flight = this.flights.get(key);
+    if (flight) flight.count++;
+    else this.flights.set(key, { count: 1, seen: new Set() });
   }
 
-  /** The cache now holds `resourceVersion` of `key` (or the object is gone: undefined). */
-  observe(key: string, resourceVersion: string | undefined): void {
+  /**
+   * The write's response came back with `resourceVersion` (undefined: it failed; `cachedVersion`
+   * is what the cache holds now). True when
+   * events that were not this write arrived meanwhile: the object changed under the writer.
+   */
+  endWrite(key: string, resourceVersion: string | undefined, cachedVersion?: string): boolean {
+    const flight = this.flights.get(key);
+    if (!flight) return false;
+    // A write that changed nothing keeps the version the cache has, and sends no event.
+    if (
+      resourceVersion !== undefined &&
+      !flight.seen.delete(resourceVersion) &&
+      resourceVersion !== cachedVersion
+    )
+      this.expect(key, resourceVersion);
+    if (--flight.count > 0) return false;
+    this.flights.delete(key);
+    return flight.seen.size > 0;
+  }
+
+  /** After writing `key` and getting back `resourceVersion`, with no event for it yet. */
+  expect(key: string, resourceVersion: string | undefined): void {
+    if (!resourceVersion) return;
     const entry = this.pending.get(key);
-    if (entry && (resourceVersion === undefined || resourceVersion === entry.resourceVersion))
+    if (entry) {
+      entry.versions.add(resourceVersion);
+      entry.at = Date.now();
+    } else this.pending.set(key, { versions: new Set([resourceVersion]), at: Date.now() });
+  }
+
+  /** The cache now holds `resourceVersion` of `key` (undefined: the object is gone). */
+  observe(key: string, resourceVersion: string | undefined): Observed {
+    const flight = this.flights.get(key);
+    if (flight) {
+      flight.seen.add(resourceVersion ?? GONE);
+      return "held";
+    }
+    const entry = this.pending.get(key);
+    if (!entry) return "other";
+    if (resourceVersion === undefined) {
       this.pending.delete(key);
+      return "other";
+    }
+    const own = entry.versions.delete(resourceVersion);
+    if (entry.versions.size === 0) this.pending.delete(key);
+    return own ? "own" : "other";
   }
 
   /** A relist replaced the cache with a consistent view that includes every earlier write. */

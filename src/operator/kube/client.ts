@@ -109,6 +109,7 @@ function errorFrom(status: number, text: string, method: string, path: string): 
 }
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const CREDENTIALS_REUSE_MS = 5_000;
 
 export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}): KubeClient {
   const cluster = kc.getCurrentCluster();
@@ -121,11 +122,20 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
   const userAgent = options.userAgent ?? "tokenplane-operator";
   const defaultTimeout = options.timeoutMs ?? 30_000;
 
-  /** TLS material and credentials, as client-node computes them (token files are re-read). */
-  async function connectionOptions(): Promise<RequestOptions> {
-    const opts: RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    return opts;
+  /**
+   * TLS material and credentials, as client-node computes them (it re-reads token files and
+   * runs exec plugins as needed); reused for a few seconds rather than rebuilt per request.
+   */
+  let cached: { at: number; opts: Promise<RequestOptions> } | undefined;
+  function connectionOptions(): Promise<RequestOptions> {
+    const now = Date.now();
+    if (!cached || now - cached.at > CREDENTIALS_REUSE_MS) {
+      const opts: RequestOptions = {};
+      const ready = kc.applyToHTTPSOptions(opts).then(() => opts);
+      cached = { at: now, opts: ready };
+      ready.catch(() => (cached = undefined));
+    }
+    return cached.opts;
   }
 
   async function open(
