@@ -57,20 +57,19 @@ export class Expectations {
 
   /** The cache now holds `resourceVersion` of `key` (undefined: the object is gone). */
   observe(key: string, resourceVersion: string | undefined): Observed {
+    const entry = this.pending.get(key);
+    if (entry && resourceVersion !== undefined && entry.versions.delete(resourceVersion)) {
+      // An earlier write's event (perhaps while a later write is in flight).
+      if (entry.versions.size === 0) this.pending.delete(key);
+      return "own";
+    }
     const flight = this.flights.get(key);
     if (flight) {
       flight.seen.add(resourceVersion ?? GONE);
       return "held";
     }
-    const entry = this.pending.get(key);
-    if (!entry) return "other";
-    if (resourceVersion === undefined) {
-      this.pending.delete(key);
-      return "other";
-    }
-    const own = entry.versions.delete(resourceVersion);
-    if (entry.versions.size === 0) this.pending.delete(key);
-    return own ? "own" : "other";
+    if (entry && resourceVersion === undefined) this.pending.delete(key);
+    return "other";
   }
 
   /** A relist replaced the cache with a consistent view that includes every earlier write. */
