@@ -63,7 +63,7 @@ export function readyStatus(
     secretName: s.secretName,
     issuedAt: s.issuedAt,
     ...(s.expiresAt ? { expiresAt: s.expiresAt } : {}),
-    ...(s.renewalAt === undefined ? {} : { renewalTime: new Date(s.renewalAt).toISOString() }),
+    ...(s.renewalAt === undefined ? {} : { renewalTime: kubeTime(s.renewalAt) }),
     revision: s.revision,
     lastRotationReason: s.reason,
     ...(s.rotateHandled === undefined ? {} : { lastRotateAnnotation: s.rotateHandled }),
