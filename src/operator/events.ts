@@ -15,12 +15,12 @@ export interface EventRecorder {
 
 const COMPONENT = "tokenplane-operator";
 const MAX_MESSAGE = 1024;
+const MAX_REMEMBERED = 50_000;
 
 interface Seen {
   name: string;
   namespace: string;
   count: number;
-  written: number;
   lastWriteAt: number;
   lastSeenAt: number;
 }
@@ -46,9 +46,18 @@ export function createEventRecorder(deps: {
   const seen = new Map<string, Seen>();
   const inFlight = new Set<Promise<void>>();
 
+  // Forget events older than the aggregation window, at most once a minute (a sweep per event
+  // would cost O(n) each with many AccessTokens); the cap bounds memory in between.
+  let sweptAt = now();
   const sweep = (at: number): void => {
-    if (seen.size < 4096) return;
+    if (at - sweptAt < 60_000 && seen.size < MAX_REMEMBERED) return;
+    sweptAt = at;
     for (const [key, entry] of seen) if (at - entry.lastSeenAt > aggregateMs) seen.delete(key);
+    // Still too many: drop the oldest (a Map iterates in insertion order).
+    for (const key of seen.keys()) {
+      if (seen.size < MAX_REMEMBERED) break;
+      seen.delete(key);
+    }
   };
 
   const track = (work: Promise<void>): void => {
@@ -73,7 +82,6 @@ export function createEventRecorder(deps: {
         previous.lastSeenAt = at;
         if (at - previous.lastWriteAt < patchIntervalMs) return;
         previous.lastWriteAt = at;
-        previous.written = previous.count;
         const { name, namespace, count } = previous;
         track(
           client
@@ -84,7 +92,7 @@ export function createEventRecorder(deps: {
       }
       const namespace = obj.metadata.namespace || "default";
       const name = `${obj.metadata.name}.${randomBytes(8).toString("hex")}`;
-      seen.set(key, { name, namespace, count: 1, written: 1, lastWriteAt: at, lastSeenAt: at });
+      seen.set(key, { name, namespace, count: 1, lastWriteAt: at, lastSeenAt: at });
       track(
         client
           .create(resourcePath(EVENTS, { namespace }), {
