@@ -51,6 +51,14 @@ export async function startKubeTarget(opts: { fixture?: boolean } = {}): Promise
       return kc;
     };
     const admin = createKubeClient(load(), { userAgent: "tokenplane-e2e" });
+    const crd = await admin.get(
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/accesstokens.tokenplane.dev",
+    );
+    if (!crd)
+      throw new Error(
+        `TOKENPLANE_TEST_KUBECONFIG: the cluster has no tokenplane CRDs; install them with ` +
+          `npx tokenplane crds | kubectl apply --server-side -f -`,
+      );
     return { kind: "cluster", admin, operatorConfig: load, close: async () => admin.close() };
   }
   const fixture = await startKubeApi({
@@ -306,8 +314,15 @@ export async function startOperatorEnv(
             .catch(() => undefined);
       }
       for (const op of operators) await op.stop();
-      if (target.kind === "cluster")
+      if (target.kind === "cluster") {
         await kube.request("DELETE", `/api/v1/namespaces/${namespace}`).catch(() => undefined);
+        // The registration of this environment's embedded server, unless another run replaced it.
+        const embedded = await kube.get<{ spec?: { url?: string } }>(
+          `${GROUP_PATH}/clustertokenservers/embedded`,
+        );
+        if (embedded?.spec?.url === server.url)
+          await kube.request("DELETE", `${GROUP_PATH}/clustertokenservers/embedded`).catch(() => undefined);
+      }
       await server.close();
       if (!opts.target) await target.close();
       // For debugging: TOKENPLANE_TEST_OPERATOR_LOGS=dir keeps each environment's operator log.
