@@ -164,6 +164,9 @@ function deletionSettings(raw: KubeObject): { serverRef: ServerRef; policy: "Rev
  * any point is recovered by the next reconcile — never by issuing a second token.
  */
 export class AccessTokenReconciler {
+  /** AccessTokens whose Secret name was taken by a Secret tokenplane does not own, last time. */
+  private readonly conflicts = new Set<string>();
+
   constructor(private readonly d: ReconcilerDeps) {}
 
   private path(ns: string, name: string, subresource?: string): string {
@@ -241,9 +244,7 @@ export class AccessTokenReconciler {
         );
       }
       if (secretState.state === "conflict") {
-        throw new SecretConflict(
-          `${secretState.message}; it is never overwritten: delete it, or recreate the AccessToken under another secretTemplate.name`,
-        );
+        throw new SecretConflict(conflictMessage(secretState.message));
       }
       return await this.converge(key, current, at, spec, ref, secretState);
     } catch (err) {
@@ -278,6 +279,7 @@ export class AccessTokenReconciler {
   ): Promise<Outcome> {
     const d = this.d;
     const now = d.now();
+    if (secretState.state === "missing" && this.conflicts.has(key)) await this.checkStillTaken(ref, spec);
     const server = await d.servers.resolve(spec.serverRef, ref.namespace);
     const userId = await this.userId(server, ref.namespace);
     d.streams.ensure({ serverKey: server.key, namespace: ref.namespace, userId });
@@ -307,6 +309,9 @@ export class AccessTokenReconciler {
         issued = await api.createToken(userId, createBody(ref, spec));
         token = issued;
       } catch (err) {
+        // The namespace's user was deleted on the server: it is created again on the next try.
+        if (err instanceof ApiError && err.status === 404)
+          d.users.forget(`${server.key}|${server.identity}`, ref.namespace);
         const existingId = err instanceof ApiError && err.status === 409 ? err.problem.existingId : undefined;
         if (!existingId) throw err;
         token = await api.getToken(userId, existingId);
@@ -368,8 +373,9 @@ export class AccessTokenReconciler {
         );
       } catch (err) {
         if (isAlreadyExists(err)) {
+          this.conflicts.add(key);
           throw new SecretConflict(
-            `Secret ${spec.secret.name} exists and is not managed by tokenplane; it is never overwritten: delete it, or recreate the AccessToken under another secretTemplate.name`,
+            conflictMessage(`Secret ${spec.secret.name} exists and is not managed by tokenplane`),
           );
         }
         throw err;
@@ -444,6 +450,7 @@ export class AccessTokenReconciler {
       rotateHandled: next.rotateHandled,
       ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
     };
+    this.conflicts.delete(key);
     await this.writeStatus(key, raw, readyStatus(at.status, state, now));
     if (deferred !== undefined) return { kind: "failed", failure: classifyFailure(deferred) };
     return {
@@ -453,8 +460,31 @@ export class AccessTokenReconciler {
     };
   }
 
+  /**
+   * After a conflict, asks (with a dry run, which writes nothing) whether the name is still
+   * taken before issuing a value: a conflict that lasts does not regenerate the token each retry.
+   */
+  private async checkStillTaken(ref: AccessTokenRef, spec: ResolvedAccessTokenSpec): Promise<void> {
+    try {
+      await this.d.client.request("POST", resourcePath(SECRETS, { namespace: ref.namespace }), {
+        query: { dryRun: "All" },
+        body: {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: spec.secret.name, namespace: ref.namespace },
+        },
+      });
+    } catch (err) {
+      if (isAlreadyExists(err))
+        throw new SecretConflict(
+          conflictMessage(`Secret ${spec.secret.name} exists and is not managed by tokenplane`),
+        );
+      throw err;
+    }
+  }
+
   private async userId(server: ResolvedServer, namespace: string): Promise<string> {
-    return this.d.users.userId(server.key, server.api, namespace);
+    return this.d.users.userId(`${server.key}|${server.identity}`, server.api, namespace);
   }
 
   /** The serverRef changed: the token on the previous server is revoked once the new one is in place. */
@@ -554,6 +584,9 @@ export class AccessTokenReconciler {
     }
   }
 }
+
+const conflictMessage = (what: string) =>
+  `${what}; it is never overwritten: delete it, or recreate the AccessToken under another secretTemplate.name`;
 
 class SecretConflict extends Error {
   override name = "SecretConflict";

@@ -34,6 +34,8 @@ export class ServerProblem extends Error {
 export interface ResolvedServer {
   /** `ClusterTokenServer/central`: recorded with each issuance. */
   key: string;
+  /** Changes when the object is replaced or its spec changes (it may then be another server). */
+  identity: string;
   api: TokenServerApi;
   embedded: boolean;
 }
@@ -44,6 +46,9 @@ interface RemoteEntry {
   fetchedAt: number;
   api: TokenServerApi;
 }
+
+const identityOf = (obj: KubeObject): string =>
+  `${obj.metadata.uid}|${obj.metadata.generation ?? obj.metadata.resourceVersion}`;
 
 /**
  * Turns an AccessToken's serverRef into a TokenServerApi: the embedded server in-process, or a
@@ -73,7 +78,8 @@ export class ServerRegistry {
 
   /** Forget a remote client (e.g. its credentials were refused): the next resolve re-reads them. */
   invalidate(key: string): void {
-    for (const k of this.remotes.keys()) if (k.startsWith(`${key}|`)) this.remotes.delete(k);
+    for (const k of this.remotes.keys())
+      if (k.startsWith(`${key}|`) || k.startsWith(`${key}@`)) this.remotes.delete(k);
   }
 
   private async namespaceLabels(namespace: string): Promise<Record<string, string>> {
@@ -111,7 +117,7 @@ export class ServerRegistry {
             "NamespaceNotAllowed",
             `ClusterTokenServer ${ref.name} does not allow namespace ${namespace} (allowedNamespaces)`,
           );
-        return { key, api: this.deps.embedded, embedded: true };
+        return { key, identity: "embedded", api: this.deps.embedded, embedded: true };
       }
       if (!obj) throw new ServerProblem("ServerNotFound", `ClusterTokenServer ${ref.name} not found`);
       const parsed = parseClusterTokenServer(obj);
@@ -129,6 +135,7 @@ export class ServerRegistry {
       const creds = spec.credentialsSecretRef;
       return {
         key,
+        identity: identityOf(obj),
         embedded: false,
         api: await this.remote(key, obj, {
           url: spec.url,
@@ -154,6 +161,7 @@ export class ServerRegistry {
     const { spec } = parsed.value;
     return {
       key,
+      identity: identityOf(obj),
       embedded: false,
       api: await this.remote(`${key}@${namespace}`, obj, {
         url: spec.url,
@@ -176,7 +184,7 @@ export class ServerRegistry {
       secretKey: string;
     },
   ): Promise<TokenServerApi> {
-    const fingerprint = `${obj.metadata.uid}|${obj.metadata.generation ?? obj.metadata.resourceVersion}`;
+    const fingerprint = identityOf(obj);
     const cacheKey = `${key}|${fingerprint}`;
     const cached = this.remotes.get(cacheKey);
     if (cached && this.deps.now() - cached.fetchedAt < this.deps.credentialsTtlMs) return cached.api;
@@ -195,7 +203,7 @@ export class ServerRegistry {
       token,
       ...(target.caBundle ? { caBundle: Buffer.from(target.caBundle, "base64").toString("utf8") } : {}),
     });
-    this.invalidate(key);
+    for (const k of this.remotes.keys()) if (k.startsWith(`${key}|`)) this.remotes.delete(k);
     this.remotes.set(cacheKey, { fingerprint, fetchedAt: this.deps.now(), api });
     return api;
   }

@@ -25,7 +25,10 @@ export interface TokenStreamHandlers {
  * with backoff, and a reconnect re-checks the namespace's AccessTokens.
  */
 export class TokenStreams {
-  private readonly streams = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  private readonly streams = new Map<
+    string,
+    { stop: AbortController; done: Promise<void>; userId: string }
+  >();
 
   constructor(
     private readonly handlers: TokenStreamHandlers,
@@ -38,11 +41,14 @@ export class TokenStreams {
   }
 
   ensure(target: StreamTarget): void {
-    const key = `${target.serverKey}|${target.namespace}|${target.userId}`;
-    if (this.streams.has(key)) return;
+    const key = `${target.serverKey}|${target.namespace}`;
+    const existing = this.streams.get(key);
+    if (existing?.userId === target.userId) return;
+    // The server behind the reference changed (another user id): follow the new one.
+    existing?.stop.abort();
     const stop = new AbortController();
     const done = this.run(target, stop.signal);
-    this.streams.set(key, { stop, done });
+    this.streams.set(key, { stop, done, userId: target.userId });
   }
 
   async stopAll(): Promise<void> {

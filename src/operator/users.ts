@@ -10,8 +10,9 @@ export class UserDirectory {
 
   constructor(private readonly cluster: () => string) {}
 
-  userId(serverKey: string, api: TokenServerApi, namespace: string): Promise<string> {
-    const key = `${serverKey}|${namespace}`;
+  /** `server` names the server and its identity (a changed URL may be another server). */
+  userId(server: string, api: TokenServerApi, namespace: string): Promise<string> {
+    const key = `${server}|${namespace}`;
     let id = this.ids.get(key);
     if (!id) {
       id = api.ensureUser(serverUserName(this.cluster(), namespace)).then((u) => u.id);
@@ -21,8 +22,8 @@ export class UserDirectory {
     return id;
   }
 
-  forget(serverKey: string, namespace: string): void {
-    this.ids.delete(`${serverKey}|${namespace}`);
+  forget(server: string, namespace: string): void {
+    this.ids.delete(`${server}|${namespace}`);
   }
 
   clear(): void {

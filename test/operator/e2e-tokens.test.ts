@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { displayPrefix } from "../../src/core/index.js";
-import { ROTATE_ANNOTATION } from "../../src/operator/index.js";
+import { ROTATE_ANNOTATION, serverUserName } from "../../src/operator/index.js";
 import { readyCondition, startOperatorEnv, type OperatorEnv } from "../support/operator-env.js";
 import { waitFor } from "../support/wait.js";
 
@@ -20,6 +20,15 @@ afterAll(async () => {
   await env?.close();
   expect(env.logs.text).not.toMatch(/tp[sp]_[0-9A-Za-z]{49}/);
 });
+
+async function conflictFailures(): Promise<number> {
+  const text = await env.operator.metrics.metrics();
+  return Number(
+    /^tokenplane_operator_reconcile_errors_total\{[^}]*reason="SecretConflict"[^}]*\} (\d+)/m.exec(
+      text,
+    )?.[1] ?? 0,
+  );
+}
 
 describe("issuing", () => {
   it("writes a token that verifies with exactly the declared permissions, and reports it in status", async () => {
@@ -286,6 +295,14 @@ describe("self-healing", () => {
     expect(await env.events("conflicted")).toContainEqual(
       expect.objectContaining({ reason: "SecretConflict", type: "Warning" }),
     );
+    // While the conflict lasts, retries do not re-issue the token each time.
+    const kubeSystem = await env.kube.get<{ metadata: { uid: string } }>("/api/v1/namespaces/kube-system");
+    const api = env.server.server.api("e2e");
+    const user = await api.ensureUser(serverUserName(kubeSystem!.metadata.uid, env.namespace));
+    const before = await api.findTokenByExternalId(user.id, at.metadata.uid!);
+    const failures = await conflictFailures();
+    await waitFor(async () => (await conflictFailures()) >= failures + 2, { what: "two more retries" });
+    expect((await api.findTokenByExternalId(user.id, at.metadata.uid!))?.revision).toBe(before?.revision);
     // Another AccessToken cannot take over a Secret that belongs to the first one either.
     await env.kube.request("DELETE", env.path("secrets", "taken"));
     await env.ready("conflicted");
