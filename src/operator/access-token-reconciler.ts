@@ -432,7 +432,9 @@ export class AccessTokenReconciler {
           notes.push(`could not restart ${outcome.failed.join(", ")}`);
         }
       }
-      if (issuance && issuance.server !== server.key) await this.revokeOnOldServer(raw, issuance, ref);
+      // Two references may name the same server: then the "old" token is this one.
+      if (issuance && issuance.server !== server.key && issuance.tokenId !== token.id)
+        await this.revokeOnOldServer(raw, issuance, ref);
     } else if (changes.length > 0) {
       d.events.record(raw, "Normal", "Updated", `applied ${changes.sort().join(", ")} to token ${token.id}`);
     }

@@ -94,6 +94,15 @@ describe("remote token servers", () => {
 
     const ts = await serverStatus(env.path("tokenservers", "team"));
     expect(ts.status?.conditions?.[0]).toMatchObject({ status: "True", reason: "Connected" });
+
+    // Another reference to the same server: a new value of the same token, nothing revoked.
+    await env.patch("remote", { spec: { serverRef: null } });
+    const moved = await env.ready("remote", (at) => at.status?.revision === 2);
+    expect(moved.status?.lastRotationReason).toBe("SpecChanged");
+    const after = await env.secret("remote");
+    expect(after!.tokenId).toBe(secret!.tokenId);
+    expect((await env.verify(after!.token, "orders:read")).code).toBe("VALID");
+    expect(after!.raw.metadata.annotations?.["tokenplane.dev/server"]).toBe("ClusterTokenServer/embedded");
   });
 
   it("says why a server cannot be used: not found, credentials missing, credentials refused", async () => {
@@ -204,5 +213,22 @@ describe("a token server that goes away", () => {
     ).toBe("VALID");
     await waitFor(async () => (await env.get("leaving")) === undefined, { what: "the deletion to complete" });
     expect((await flaky.server.api("t").verify({ token: leavingToken })).code).toBe("NOT_FOUND");
+  });
+
+  it("moves a token to another server when serverRef changes, revoking the one on the old server", async () => {
+    await env.apply("mover", { type: "read-only" });
+    await env.ready("mover");
+    const before = await env.secret("mover");
+    await env.patch("mover", { spec: { serverRef: { kind: "TokenServer", name: "flaky" } } });
+    const moved = await env.ready("mover", (at) => at.status?.revision === 2);
+    expect(moved.status?.lastRotationReason).toBe("SpecChanged");
+    const after = await env.secret("mover");
+    expect(after!.tokenId).not.toBe(before!.tokenId);
+    expect((await flaky.server.api("t").verify({ token: after!.token })).code).toBe("VALID");
+    await waitFor(async () => (await env.verify(before!.token)).code === "NOT_FOUND", {
+      what: "the old token to be revoked",
+    });
+    expect(await env.events("mover")).toContainEqual(expect.objectContaining({ reason: "Revoked" }));
+    await env.remove("mover");
   });
 });

@@ -77,6 +77,17 @@ describe("issuing", () => {
     expect(await env.events("storefront")).toContainEqual(
       expect.objectContaining({ reason: "Issued", type: "Normal" }),
     );
+
+    // A new duration moves the expiry of the same token; the Secret keeps its token.
+    await env.patch("storefront", { spec: { duration: "90d" } });
+    const longer = await env.ready("storefront", (x) => x.status?.expiresAt !== at.status?.expiresAt);
+    expect(Date.parse(longer.status!.expiresAt!) - Date.now()).toBeGreaterThan(80 * 86_400_000);
+    expect(longer.status?.revision).toBe(1);
+    const updated = await waitFor(async () => {
+      const s = await env.secret("storefront-token");
+      return s?.expiresAt === longer.status?.expiresAt && s;
+    });
+    expect(updated.token).toBe(token);
   });
 
   it("applies the Secret template: type, key names, labels and annotations (never the AccessToken's own)", async () => {
