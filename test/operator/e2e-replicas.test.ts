@@ -100,3 +100,33 @@ describe("two replicas", () => {
     await follower.stop();
   });
 });
+
+describe("stopping", () => {
+  it("finishes the reconcile in progress before releasing the Lease", async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    let paused = false;
+    const op = await env.startOperator({
+      leaderElection: { namespace: env.namespace, identity: "draining", timing: FAST_LEASE },
+      hooks: {
+        beforeSecretWrite: async (key) => {
+          if (!key.endsWith("/drained")) return;
+          paused = true;
+          await released;
+        },
+      },
+    });
+    await env.apply("drained", { type: "read-only" });
+    await waitFor(() => paused, { what: "the reconcile to reach the Secret" });
+    let stopped = false;
+    const stopping = op.stop().then(() => (stopped = true));
+    await waitFor(async () => (await lease())?.spec.holderIdentity === "draining");
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect((await lease())?.spec.holderIdentity).toBeFalsy();
+    const at = await env.get("drained");
+    expect(at?.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(await env.secret("drained")).toBeDefined();
+  });
+});
