@@ -326,8 +326,11 @@ export class AccessTokenReconciler {
       }
       reason = rotationReason(at, spec, secretState, token, server, now);
       if (reason) {
-        // A value someone may still use gets the grace period; one nobody ever received does not.
-        const graceMs = previousRevision > 0 && issuance?.tokenId === token.id ? spec.gracePeriodMs : 0;
+        // A value someone may still use gets the grace period; one nobody ever received does
+        // not, nor one that has expired (extending the expiry would bring it back to life).
+        const expired = token.expiresAt !== null && Date.parse(token.expiresAt) <= now;
+        const graceMs =
+          previousRevision > 0 && issuance?.tokenId === token.id && !expired ? spec.gracePeriodMs : 0;
         issued = await api.regenerateToken(userId, token.id, {
           kind: spec.kind,
           signedRequests: spec.signedRequests,
