@@ -133,16 +133,17 @@ export function accessTokenCrd(): CustomResourceDefinition {
         description: "The Secret holding the token.",
       },
       {
+        // Strings, not dates: the API server prints a future date as "<invalid>".
         name: "Expires",
-        type: "date",
+        type: "string",
         jsonPath: ".status.expiresAt",
-        description: "When the current token expires.",
+        description: "When the current token expires (RFC 3339).",
       },
       {
         name: "Renews",
-        type: "date",
+        type: "string",
         jsonPath: ".status.renewalTime",
-        description: "When it will be rotated.",
+        description: "When it will be rotated (RFC 3339).",
       },
       REASON,
       { name: "Type", type: "string", jsonPath: ".spec.type", priority: 1 },

@@ -1,0 +1,44 @@
+import { ApiError } from "../api/index.js";
+import { KubeError } from "./kube/client.js";
+import { ServerProblem } from "./server-registry.js";
+
+/** A failed reconcile, as a condition reason and message. */
+export interface Failure {
+  reason: string;
+  message: string;
+  /** Likely to pass by itself (an outage), as opposed to needing someone to change something. */
+  transient: boolean;
+  /** The Kubernetes API failed: status cannot be written reliably either. */
+  kubernetes: boolean;
+}
+
+function problemMessage(err: ApiError): string {
+  const fields = (err.problem.errors ?? []).map((e) => `${e.field}: ${e.message}`);
+  return fields.length > 0 ? fields.join("; ") : (err.problem.detail ?? err.problem.title);
+}
+
+export function classifyFailure(err: unknown): Failure {
+  if (err instanceof ServerProblem)
+    return { reason: err.reason, message: err.message, transient: false, kubernetes: false };
+  if (err instanceof ApiError) {
+    const message = `token server: ${problemMessage(err)}`;
+    if (err.status === 401 || err.status === 403)
+      return { reason: "ServerUnauthorized", message, transient: false, kubernetes: false };
+    if (err.status === 429 || err.status >= 500 || err.status === 0)
+      return { reason: "ServerUnavailable", message, transient: true, kubernetes: false };
+    return { reason: "ServerRejected", message, transient: false, kubernetes: false };
+  }
+  if (err instanceof KubeError)
+    return {
+      reason: "KubernetesApiError",
+      message: `Kubernetes API: ${err.message}`,
+      transient: true,
+      kubernetes: true,
+    };
+  return {
+    reason: "ServerUnavailable",
+    message: `token server: ${(err as Error)?.message ?? String(err)}`,
+    transient: true,
+    kubernetes: false,
+  };
+}
