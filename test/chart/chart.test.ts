@@ -239,6 +239,15 @@ describe("helm template with the default values", () => {
     });
   });
 
+  it("tells the operator how to register the embedded server: its Service URL and the admin token's Secret", () => {
+    const env = envOf(r);
+    const namespace = deploymentOf(r).metadata.namespace;
+    expect(env.TOKENPLANE_EMBEDDED_URL?.value).toBe(`http://tokenplane.${namespace}.svc:8080`);
+    expect(env.TOKENPLANE_ADMIN_SECRET?.value).toBe("tokenplane");
+    expect(env.TOKENPLANE_ADMIN_SECRET_KEY?.value).toBe("admin-token");
+    expect(env.TOKENPLANE_CLUSTER_NAME).toBeUndefined();
+  });
+
   it("keeps the generated values on upgrade: the template looks the Secret up first", () => {
     const template = readFileSync(chartFile("templates/secret.yaml"), "utf8");
     expect(template).toMatch(/lookup "v1" "Secret" \.Release\.Namespace \$name/);
@@ -337,6 +346,7 @@ describe("other options", () => {
       "operator.watchNamespace": "shop",
       "operator.logLevel": "debug",
       "embeddedServer.trustProxy": "10.0.0.0/8",
+      "operator.clusterName": "eu-1",
     });
     expect(containerOf(r).args).toEqual([
       "operator",
@@ -347,6 +357,7 @@ describe("other options", () => {
       "--data-dir=/var/lib/tokenplane",
     ]);
     expect(envOf(r).TOKENPLANE_TRUST_PROXY?.value).toBe("10.0.0.0/8");
+    expect(envOf(r).TOKENPLANE_CLUSTER_NAME?.value).toBe("eu-1");
   });
 
   it("without the embedded server: no storage, no secrets, and replicas are fine", async () => {
