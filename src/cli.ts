@@ -1,22 +1,18 @@
 #!/usr/bin/env node
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "node:fs";
-import { generateToken } from "./core/index.js";
 import {
   DEFAULT_ADMIN_SECRET,
-  DEFAULT_LEADER_ELECTION_ID,
-  defaultIdentity,
-  renderCrdsYaml,
-  runOperator,
-} from "./operator/index.js";
-import {
-  createLogger,
   DEFAULT_DATA_DIR,
+  DEFAULT_LEADER_ELECTION_ID,
   DEFAULT_PORT,
-  serverOptionsFromEnv,
-  startServer,
-} from "./server/index.js";
+  generateToken,
+} from "./core/index.js";
+
+// Each command loads only the part it runs: the server must not wait for the Kubernetes client.
+const serverPart = () => import("./server/index.js");
+const operatorPart = () => import("./operator/index.js");
 
 function port(value: string): number {
   const n = Number(value);
@@ -115,6 +111,7 @@ withServerOptions(
 )
   .addHelpText("after", SERVER_ENVIRONMENT)
   .action(async (flags: ServerFlags) => {
+    const { serverOptionsFromEnv, startServer } = await serverPart();
     const options = serverOptionsFromEnv(process.env, flags);
     const server = await startServer(options);
     announceAdminToken(server.generatedAdminToken);
@@ -124,7 +121,8 @@ withServerOptions(
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** In-cluster when running in a pod with a service account; else KUBECONFIG or ~/.kube/config. */
-function loadKubeConfig(file: string | undefined): KubeConfig {
+async function loadKubeConfig(file: string | undefined): Promise<KubeConfig> {
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   if (file) kc.loadFromFile(file);
   else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${SERVICE_ACCOUNT_DIR}/token`))
@@ -217,11 +215,13 @@ Lease and stops the server.`,
         clusterName,
         ...server
       } = flags;
+      const { createLogger, serverOptionsFromEnv } = await serverPart();
+      const { defaultIdentity, runOperator } = await operatorPart();
       const options = serverOptionsFromEnv(process.env, server);
       const log = createLogger({ level: options.logLevel });
       const leaseNs = leaseNamespace(leaderElectionNamespace);
       const operator = await runOperator({
-        kubeConfig: loadKubeConfig(kubeconfig),
+        kubeConfig: await loadKubeConfig(kubeconfig),
         ...(namespace ? { namespace } : {}),
         tokenServer:
           embeddedServer !== false
@@ -258,7 +258,8 @@ program
   .command("crds")
   .description("print the CustomResourceDefinitions (AccessToken, TokenServer, ClusterTokenServer) as YAML")
   .addHelpText("after", "\nExample:\n  tokenplane crds | kubectl apply --server-side -f -")
-  .action(() => {
+  .action(async () => {
+    const { renderCrdsYaml } = await operatorPart();
     process.stdout.write(renderCrdsYaml());
   });
 

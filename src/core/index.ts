@@ -2,3 +2,4 @@
 export * from "./duration.js";
 export * from "./permissions.js";
 export * from "./token-format.js";
+export * from "./defaults.js";

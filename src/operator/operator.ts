@@ -18,13 +18,10 @@ import { LeaderElector, type LeaderElectionTiming } from "./leader-election.js";
 import { createOperatorMetrics } from "./metrics.js";
 import { type OpsServer, startOpsServer } from "./ops-server.js";
 
+import { DEFAULT_ADMIN_SECRET, DEFAULT_LEADER_ELECTION_ID } from "../core/index.js";
+
 export const OPERATOR_VERSION = "0.1.0";
-export const DEFAULT_LEADER_ELECTION_ID = "tokenplane-operator";
-/**
- * The Secret (in the operator's namespace) and key the embedded server's registration names for
- * its admin token: what the Helm chart creates for a release named tokenplane.
- */
-export const DEFAULT_ADMIN_SECRET = { name: "tokenplane", key: "admin-token" } as const;
+export { DEFAULT_ADMIN_SECRET, DEFAULT_LEADER_ELECTION_ID } from "../core/index.js";
 
 export type TokenServerMode =
   /** Start the embedded token server with these options (the default). */

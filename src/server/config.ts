@@ -26,8 +26,7 @@ export interface ServerOptions {
   now?: () => number;
 }
 
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_DATA_DIR = "./.tokenplane/data";
+export { DEFAULT_DATA_DIR, DEFAULT_PORT } from "../core/index.js";
 
 const EnvSchema = z.object({
   TOKENPLANE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
