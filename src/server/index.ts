@@ -19,6 +19,7 @@ import { registryService } from "./domain/registry-service.js";
 import { tokenService } from "./domain/token-service.js";
 import { userService } from "./domain/user-service.js";
 import { createApp } from "./http/app.js";
+import { answerClientErrors, refuseWithoutHost } from "./http/client-errors.js";
 import { createFastPath } from "./http/fast-path.js";
 import type { Route } from "./http/route.js";
 import { authenticator } from "./http/authenticate.js";
@@ -164,9 +165,12 @@ export async function startServer(
     trust: compileTrust(trustProxy),
   });
 
-  const server: Server = createServer((req, res) => {
+  // Node's own Host check answers with a bare 400; refuseWithoutHost answers problem+json.
+  const server: Server = createServer({ requireHostHeader: false }, (req, res) => {
+    if (refuseWithoutHost(req, res)) return;
     if (!fastPath(req, res)) app(req, res);
   });
+  answerClientErrors(server);
   // Longer than common load-balancer idle timeouts, so they close first.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((ok, fail) => {

@@ -211,7 +211,11 @@ export function createApp(deps: AppDeps): express.Express {
     // Other client errors raised by Express itself (an undecodable path, an aborted body).
     const status = parserError.status;
     if (typeof status === "number" && status >= 400 && status < 500) {
-      sendProblem(res, problem(status, "Bad Request", "the request could not be read"));
+      const error =
+        err instanceof URIError
+          ? { field: "path", message: "is not valid percent-encoding" }
+          : { field: parserError.type ? "body" : "request", message: "could not be read" };
+      sendProblem(res, problem(status, "Bad Request", "the request could not be read", { errors: [error] }));
       return;
     }
     req.log.error({ err }, "unhandled error");
