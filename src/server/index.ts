@@ -154,6 +154,7 @@ export async function startServer(
     metrics,
     bodyLimit,
     trustProxy,
+    secrets: options.adminToken ? [options.adminToken] : [],
   });
   const fastPath = createFastPath({
     verifier,

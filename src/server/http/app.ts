@@ -21,6 +21,8 @@ export interface AppDeps {
   bodyLimit: number;
   /** `trust proxy` as Express understands it: which hops may set X-Forwarded-For. */
   trustProxy: string | boolean | number;
+  /** Credentials without our token shape (the configured admin token), scrubbed from logged URLs. */
+  secrets?: readonly string[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -68,7 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,
-          url: scrubTokens(req.url),
+          url: scrubTokens(req.url, deps.secrets),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -171,8 +173,9 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
 
+  // The path is not echoed: it may hold a credential of any shape.
   app.use((req: Request, res: Response) => {
-    sendProblem(res, problem(404, "Not Found", `no route for ${req.method} ${scrubTokens(req.path)}`));
+    sendProblem(res, problem(404, "Not Found", `no route for ${req.method} on this path; see /openapi.json`));
   });
 
   // Express recognises error handlers by their four parameters.
