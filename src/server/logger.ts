@@ -14,10 +14,11 @@ const REDACT = [
 ];
 
 /**
- * From a token prefix to the next delimiter: a token, but also a mistyped, truncated or
- * padded one, which still gives most of a real token away.
+ * From a token prefix to the end: a token, but also a mistyped, truncated or padded one,
+ * which still gives most of a real token away. Stopping at a delimiter would leave the
+ * rest of a token whose typo happens to be one (or to decode to one, as %26 does).
  */
-const TOKEN_LIKE = /tp[sp]_[^\s"'&/?#;,=]*/g;
+const TOKEN_LIKE = /tp[sp]_[\s\S]*/g;
 
 function percentDecoded(text: string): string {
   return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {

@@ -618,6 +618,13 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
         .tuple(fc.integer({ min: 4, max: real.length - 1 }), fc.constantFrom("x", "0", "\uff21", "-", "%"))
         .map(([i, c]) => real.slice(0, i) + c + real.slice(i + 1)),
       fc.constant(encodeURIComponent(real).replace(/_/g, "%5F")),
+      // A stray delimiter inside, raw or encoded: the rest must not escape redaction.
+      fc
+        .tuple(
+          fc.integer({ min: 5, max: real.length - 1 }),
+          fc.constantFrom("&", "/", "=", ";", "%26", "%2F", "%20", "%0A"),
+        )
+        .map(([i, c]) => real.slice(0, i) + c + real.slice(i)),
     );
 
   // ---------------------------------------------------------------------------------------
