@@ -15,6 +15,7 @@ import { createCreditSpender } from "./domain/credit-spender.js";
 import { createRateLimits } from "./domain/rate-limits.js";
 import { createUsageRecorder } from "./domain/usage-recorder.js";
 import { createVerifier } from "./domain/verifier.js";
+import { DomainError } from "./domain/errors.js";
 import { registryService } from "./domain/registry-service.js";
 import { tokenService } from "./domain/token-service.js";
 import { userService } from "./domain/user-service.js";
@@ -139,7 +140,9 @@ export async function startServer(
         const storage = await Promise.race([
           store.db.ping().then(
             () => undefined,
-            () => "storage is unreachable",
+            // A 503 from storage says what is missing (e.g. the LISTEN connection); anything else is generic.
+            (err: unknown) =>
+              err instanceof DomainError && err.status === 503 ? err.message : "storage is unreachable",
           ),
           timeout,
         ]);

@@ -186,7 +186,13 @@ export function createApp(deps: AppDeps): express.Express {
     }
     if (err instanceof DomainError) {
       const headers: Record<string, string> =
-        err.status === 401 ? { "www-authenticate": 'Bearer realm="tokenplane"' } : {};
+        err.status === 401
+          ? { "www-authenticate": 'Bearer realm="tokenplane"' }
+          : err.status === 503
+            ? { "retry-after": "1" }
+            : {};
+      // Storage unreachable: the client is told to retry; the log keeps why.
+      if (err.status === 503) req.log.warn({ err: err.cause ?? err }, "storage unavailable");
       sendProblem(res, problem(err.status, err.title, err.message, err.extra), headers);
       return;
     }
