@@ -146,6 +146,8 @@ export function forwardAuth(deps: {
       (originalUrl ? originalUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "") || "/" : undefined) ??
       envoyPath;
 
+    // Metric labels only for methods forward auth knows: the header is the client's to choose.
+    const label = method in METHOD_ACTIONS || method === "OPTIONS" ? method : "OTHER";
     const answer = (
       status: number,
       detail = "",
@@ -161,7 +163,7 @@ export function forwardAuth(deps: {
         for (let i = 0; i < headers.length; i += 2) extra[String(headers[i])] = String(headers[i + 1]);
         sendProblem(res, problem(status, TITLES[status] ?? "Error", detail, errors ? { errors } : {}), extra);
       }
-      observe(method, status, started, code);
+      observe(label, status, started, code);
     };
     /** A 400 names the header (or, for Envoy, the path) that carried the bad original URI. */
     const uriSource = (): string =>
@@ -208,7 +210,7 @@ export function forwardAuth(deps: {
       // CORS preflights carry no credentials by design; the request that follows is checked.
       if (method === "OPTIONS") return answer(200);
       const action = METHOD_ACTIONS[method];
-      if (!action) return answer(403, `the method ${method} is not allowed`);
+      if (!action) return answer(403, "the original method is none of GET, HEAD, POST, PUT, PATCH, DELETE");
       const match = matchRoute(policy, uri, method);
       if (match.path === undefined)
         return answer(400, "the original URI cannot be decoded", [], undefined, [
