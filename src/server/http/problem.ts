@@ -2,6 +2,7 @@ import type { Response } from "express";
 import type { ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { FieldError } from "../domain/errors.js";
+import { scrubTokens } from "../logger.js";
 
 export interface ProblemBody {
   type: string;
@@ -14,6 +15,10 @@ export interface ProblemBody {
 
 const TYPE_BASE = "https://tokenplane.dev/problems/";
 
+/**
+ * A problem body. Details and field errors may quote what the client sent (a name, a key,
+ * a permission); anything shaped like a token is cut to its display prefix there.
+ */
 export function problem(
   status: number,
   title: string,
@@ -21,7 +26,15 @@ export function problem(
   extra: Partial<ProblemBody> = {},
 ): ProblemBody {
   const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-  return { type: TYPE_BASE + slug, title, status, ...(detail ? { detail } : {}), ...extra };
+  const errors = extra.errors?.map((e) => ({ field: scrubTokens(e.field), message: scrubTokens(e.message) }));
+  return {
+    type: TYPE_BASE + slug,
+    title,
+    status,
+    ...(detail ? { detail: scrubTokens(detail) } : {}),
+    ...extra,
+    ...(errors ? { errors } : {}),
+  };
 }
 
 export function sendProblem(
