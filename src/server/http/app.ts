@@ -89,6 +89,13 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
+  // An announced body over the limit is refused at once, and the connection closed: the JSON
+  // parser would first read (and discard) all of it, however large, before answering.
+  app.use((req, res, next) => {
+    if (Number(req.headers["content-length"] ?? 0) <= deps.bodyLimit) return next();
+    res.set("connection", "close");
+    next(Object.assign(new Error("request entity too large"), { type: "entity.too.large", status: 413 }));
+  });
   app.use(express.json({ limit: deps.bodyLimit, type: ["application/json", "application/*+json"] }));
 
   for (const r of deps.routes) {
