@@ -76,6 +76,15 @@ describe("errors are problem+json and never 500", () => {
     expectProblem(await srv.admin("PUT", tokens), 404);
   });
 
+  it("quotes a field name that would not show (blank, empty, control characters)", async () => {
+    const res = await srv.admin("GET", `${tokens}?%20=1`);
+    expectProblem(res, 400);
+    expect(res.body.errors).toEqual([{ field: '[" "]', message: "is not a known field" }]);
+    const body = await srv.admin("POST", tokens, { body: { name: "x", "\t": 1 } });
+    expectProblem(body, 422);
+    expect(body.body.errors).toEqual([{ field: '["\\t"]', message: "is not a known field" }]);
+  });
+
   it("rejects a bad query with 400 naming the parameter", async () => {
     const res = await srv.admin("GET", `${tokens}?limit=abc&subscribe=maybe&surprise=1`);
     expectProblem(res, 400);

@@ -51,11 +51,16 @@ export function sendProblem(
   res.end(payload);
 }
 
-/** `["credits", "refill", "amount"]` → `credits.refill.amount`; `["permissions", 1]` → `permissions[1]`. */
+/**
+ * `["credits", "refill", "amount"]` → `credits.refill.amount`; `["permissions", 1]` →
+ * `permissions[1]`; a name that would not show (empty, blank, control characters) is quoted:
+ * `metadata[" "]`.
+ */
 export function fieldPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
+    else if (!/^[^\s\p{C}]+$/u.test(String(part))) out += `[${JSON.stringify(String(part))}]`;
     else out += out === "" ? String(part) : `.${String(part)}`;
   }
   return out;
