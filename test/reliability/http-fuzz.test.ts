@@ -1044,11 +1044,8 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
               bytes = Buffer.from(`zz\r\n${bytes?.toString("latin1") ?? ""}\r\n0\r\n\r\n`, "latin1");
             } else if (how === "chunked" && bytes) {
               list.push(["Transfer-Encoding", "chunked"]);
-              bytes = Buffer.concat([
-                Buffer.from(`${n.toString(16)}\r\n`),
-                bytes,
-                Buffer.from("\r\n0\r\n\r\n"),
-              ]);
+              const chunk = n > 0 ? [Buffer.from(`${n.toString(16)}\r\n`), bytes, Buffer.from("\r\n")] : [];
+              bytes = Buffer.concat([...chunk, Buffer.from("0\r\n\r\n")]);
             } else if (bytes) list.push(["Content-Length", String(n)]);
             // Headers that change framing or the connection may cut the exchange short too.
             if (

@@ -92,7 +92,8 @@ export class RawConnection {
   }
 
   private async open(): Promise<Socket> {
-    if (this.socket && !this.ended) return this.socket;
+    // Bytes nobody asked for (an answer to trailing garbage) leave the connection's state unknown.
+    if (this.socket && !this.ended && this.buffer.length === 0) return this.socket;
     this.close();
     this.buffer = Buffer.alloc(0);
     this.ended = false;
