@@ -190,10 +190,10 @@ describe("PostgreSQL stopped and started under load", () => {
         () =>
           seen("down cached 200 VALID", 50) &&
           seen("down malformed 200 NOT_FOUND", 50) &&
-          seen("down uncached 503") &&
-          seen("down credit 503") &&
-          seen("down create 503") &&
-          seen("down edit 503"),
+          seen("down uncached 503", 10) &&
+          seen("down credit 503", 10) &&
+          seen("down create 503", 10) &&
+          seen("down edit 503", 10),
       );
 
       await postgres.start();
@@ -339,5 +339,17 @@ describe("PostgreSQL stopped and started under load", () => {
     } finally {
       await admin.end();
     }
+  });
+
+  it("refuses to start on an unreachable PostgreSQL with the driver's reason, not a 503 message", async () => {
+    const closed = new URL(postgres.url);
+    closed.port = "1";
+    await expect(
+      startTestServerWith({
+        databaseUrl: closed.toString(),
+        pepper: `1:${"p".repeat(40)}`,
+        adminToken: "a".repeat(40),
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
   });
 });
