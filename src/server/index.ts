@@ -15,10 +15,12 @@ import { createCreditSpender } from "./domain/credit-spender.js";
 import { createRateLimits } from "./domain/rate-limits.js";
 import { createUsageRecorder } from "./domain/usage-recorder.js";
 import { createVerifier } from "./domain/verifier.js";
+import { DomainError } from "./domain/errors.js";
 import { registryService } from "./domain/registry-service.js";
 import { tokenService } from "./domain/token-service.js";
 import { userService } from "./domain/user-service.js";
 import { createApp } from "./http/app.js";
+import { answerClientErrors, refuseWithoutHost } from "./http/client-errors.js";
 import { createFastPath } from "./http/fast-path.js";
 import type { Route } from "./http/route.js";
 import { authenticator } from "./http/authenticate.js";
@@ -138,7 +140,9 @@ export async function startServer(
         const storage = await Promise.race([
           store.db.ping().then(
             () => undefined,
-            () => "storage is unreachable",
+            // A 503 from storage says what is missing (e.g. the LISTEN connection); anything else is generic.
+            (err: unknown) =>
+              err instanceof DomainError && err.status === 503 ? err.message : "storage is unreachable",
           ),
           timeout,
         ]);
@@ -153,6 +157,7 @@ export async function startServer(
     metrics,
     bodyLimit,
     trustProxy,
+    secrets: options.adminToken ? [options.adminToken] : [],
   });
   const fastPath = createFastPath({
     verifier,
@@ -164,9 +169,12 @@ export async function startServer(
     trust: compileTrust(trustProxy),
   });
 
-  const server: Server = createServer((req, res) => {
+  // Node's own Host check answers with a bare 400; refuseWithoutHost answers problem+json.
+  const server: Server = createServer({ requireHostHeader: false }, (req, res) => {
+    if (refuseWithoutHost(req, res)) return;
     if (!fastPath(req, res)) app(req, res);
   });
+  answerClientErrors(server);
   // Longer than common load-balancer idle timeouts, so they close first.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((ok, fail) => {

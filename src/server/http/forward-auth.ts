@@ -146,11 +146,14 @@ export function forwardAuth(deps: {
       (originalUrl ? originalUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "") || "/" : undefined) ??
       envoyPath;
 
+    // Metric labels only for methods forward auth knows: the header is the client's to choose.
+    const label = method in METHOD_ACTIONS || method === "OPTIONS" ? method : "OTHER";
     const answer = (
       status: number,
       detail = "",
       headers: (string | number)[] = [],
       code?: VerifyCode,
+      errors?: { field: string; message: string }[],
     ): void => {
       if (status === 200) {
         res.writeHead(200, ["content-length", 0, ...headers]);
@@ -158,10 +161,19 @@ export function forwardAuth(deps: {
       } else {
         const extra: Record<string, string> = {};
         for (let i = 0; i < headers.length; i += 2) extra[String(headers[i])] = String(headers[i + 1]);
-        sendProblem(res, problem(status, TITLES[status] ?? "Error", detail), extra);
+        sendProblem(res, problem(status, TITLES[status] ?? "Error", detail, errors ? { errors } : {}), extra);
       }
-      observe(method, status, started, code);
+      observe(label, status, started, code);
     };
+    /** A 400 names the header (or, for Envoy, the path) that carried the bad original URI. */
+    const uriSource = (): string =>
+      h["x-forwarded-uri"] !== undefined
+        ? "X-Forwarded-Uri"
+        : h["x-original-uri"] !== undefined
+          ? "X-Original-URI"
+          : originalUrl !== undefined
+            ? "X-Original-URL"
+            : "path";
 
     const verdict = (outcome: VerifyOutcome): void => {
       const code = outcome.code;
@@ -188,13 +200,22 @@ export function forwardAuth(deps: {
 
     const decide = (policy: PolicySnapshot, body: Buffer | undefined): void => {
       if (uri === undefined)
-        return answer(400, "send the original request's X-Forwarded-Uri (Traefik) or X-Original-URI (nginx)");
+        return answer(
+          400,
+          "send the original request's X-Forwarded-Uri (Traefik) or X-Original-URI (nginx)",
+          [],
+          undefined,
+          [{ field: "X-Forwarded-Uri", message: "is required (or X-Original-URI, X-Original-URL)" }],
+        );
       // CORS preflights carry no credentials by design; the request that follows is checked.
       if (method === "OPTIONS") return answer(200);
       const action = METHOD_ACTIONS[method];
-      if (!action) return answer(403, `the method ${method} is not allowed`);
+      if (!action) return answer(403, "the original method is none of GET, HEAD, POST, PUT, PATCH, DELETE");
       const match = matchRoute(policy, uri, method);
-      if (match.path === undefined) return answer(400, "the original URI cannot be decoded");
+      if (match.path === undefined)
+        return answer(400, "the original URI cannot be decoded", [], undefined, [
+          { field: uriSource(), message: "cannot be decoded (bad percent-encoding, NUL or backslash)" },
+        ]);
       if (!match.resource) return answer(403, "no registered resource covers this path");
       const permission = `${match.resource}:${action}`;
 

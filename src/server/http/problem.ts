@@ -2,6 +2,7 @@ import type { Response } from "express";
 import type { ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { FieldError } from "../domain/errors.js";
+import { scrubTokens } from "../logger.js";
 
 export interface ProblemBody {
   type: string;
@@ -14,6 +15,10 @@ export interface ProblemBody {
 
 const TYPE_BASE = "https://tokenplane.dev/problems/";
 
+/**
+ * A problem body. Details and field errors may quote what the client sent (a name, a key,
+ * a permission); anything shaped like a token is cut to its display prefix there.
+ */
 export function problem(
   status: number,
   title: string,
@@ -21,7 +26,15 @@ export function problem(
   extra: Partial<ProblemBody> = {},
 ): ProblemBody {
   const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-  return { type: TYPE_BASE + slug, title, status, ...(detail ? { detail } : {}), ...extra };
+  const errors = extra.errors?.map((e) => ({ field: scrubTokens(e.field), message: scrubTokens(e.message) }));
+  return {
+    type: TYPE_BASE + slug,
+    title,
+    status,
+    ...(detail ? { detail: scrubTokens(detail) } : {}),
+    ...extra,
+    ...(errors ? { errors } : {}),
+  };
 }
 
 export function sendProblem(
@@ -38,11 +51,16 @@ export function sendProblem(
   res.end(payload);
 }
 
-/** `["credits", "refill", "amount"]` → `credits.refill.amount`; `["permissions", 1]` → `permissions[1]`. */
+/**
+ * `["credits", "refill", "amount"]` → `credits.refill.amount`; `["permissions", 1]` →
+ * `permissions[1]`; a name that would not show (empty, blank, control characters) is quoted:
+ * `metadata[" "]`.
+ */
 export function fieldPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
+    else if (!/^[^\s\p{C}]+$/u.test(String(part))) out += `[${JSON.stringify(String(part))}]`;
     else out += out === "" ? String(part) : `.${String(part)}`;
   }
   return out;

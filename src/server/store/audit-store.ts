@@ -1,5 +1,5 @@
 import type { AuditRecord, Page, PageRequest } from "../domain/model.js";
-import { decodeCursor, encodeCursor } from "./cursor.js";
+import { decodeCursor, encodeCursor, isSequence } from "./cursor.js";
 import type { Database, Row } from "./database.js";
 
 export interface AuditFilter {
@@ -27,7 +27,7 @@ export function auditStore(db: Database) {
     /** Newest first. */
     async list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {
       const before = page.cursor ? decodeCursor(page.cursor, ["i"] as const) : undefined;
-      if (before && !/^[0-9]{1,19}$/.test(before.i)) return { items: [], nextCursor: null };
+      if (before && !isSequence(before.i)) return { items: [], nextCursor: null };
       const rows = await db.query(
         `SELECT id::text AS id, at, actor_user_id::text, actor_token_id::text, actor_display, action, target_type,
                 target_id, target_user_id::text, details

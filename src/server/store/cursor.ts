@@ -17,3 +17,10 @@ export function decodeCursor<K extends string>(cursor: string, keys: readonly K[
   }
   throw invalid([{ field: "cursor", message: "is not a cursor this server issued" }]);
 }
+
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+/** Whether a cursor's key is a row sequence number PostgreSQL's bigint can hold. */
+export function isSequence(value: string): boolean {
+  return /^[0-9]{1,19}$/.test(value) && BigInt(value) <= MAX_BIGINT;
+}

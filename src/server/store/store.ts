@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { DomainError } from "../domain/errors.js";
 import type { Change } from "../domain/model.js";
 import { auditStore } from "./audit-store.js";
 import { openChangeBus } from "./change-bus.js";
@@ -41,7 +42,9 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
     await migrate(db);
   } catch (err) {
     await db.close().catch(() => undefined);
-    throw err;
+    // At startup the operator needs the driver's own words (which host, refused or timed out),
+    // not the 503 a client would get.
+    throw err instanceof DomainError && err.status === 503 && err.cause instanceof Error ? err.cause : err;
   }
   const bus = await openChangeBus(db, log);
   return {

@@ -10,7 +10,7 @@ import type {
 } from "../domain/model.js";
 import { type AuditEntry, recordAudit } from "./audit-trail.js";
 import type { ChangeBus } from "./change-bus.js";
-import { decodeCursor, encodeCursor } from "./cursor.js";
+import { decodeCursor, encodeCursor, isSequence } from "./cursor.js";
 import type { Database, Row, Sql } from "./database.js";
 import { requireRegistered } from "./resource-check.js";
 
@@ -263,7 +263,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
 
     async list(userId: string, page: PageRequest): Promise<Page<TokenRecord>> {
       const after = page.cursor ? decodeCursor(page.cursor, ["s"] as const).s : null;
-      if (after !== null && !/^[0-9]{1,19}$/.test(after)) return { items: [], nextCursor: null };
+      if (after !== null && !isSequence(after)) return { items: [], nextCursor: null };
       const rows = await db.query(
         `SELECT ${COLUMNS}, t.seq::text AS seq FROM tokens t
          WHERE t.user_id = $1 AND ($2::bigint IS NULL OR t.seq > $2::bigint)

@@ -2,7 +2,7 @@ import { conflict } from "../domain/errors.js";
 import type { Page, PageRequest, UserRecord } from "../domain/model.js";
 import { type AuditEntry, recordAudit } from "./audit-trail.js";
 import type { ChangeBus } from "./change-bus.js";
-import { decodeCursor, encodeCursor } from "./cursor.js";
+import { decodeCursor, encodeCursor, isSequence } from "./cursor.js";
 import type { Database, Row } from "./database.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -69,7 +69,7 @@ export function userStore(db: Database, bus: ChangeBus) {
 
     async list(page: PageRequest, name?: string): Promise<Page<UserRecord>> {
       const after = page.cursor ? decodeCursor(page.cursor, ["s"] as const).s : null;
-      if (after !== null && !/^[0-9]{1,19}$/.test(after)) return { items: [], nextCursor: null };
+      if (after !== null && !isSequence(after)) return { items: [], nextCursor: null };
       const rows = await db.query(
         `SELECT id, name, admin, created_at, seq::text AS seq FROM users
          WHERE ($1::text IS NULL OR name = $1) AND ($2::bigint IS NULL OR seq > $2::bigint)
