@@ -22,6 +22,7 @@ import { userService } from "./domain/user-service.js";
 import { createApp } from "./http/app.js";
 import { answerClientErrors, refuseWithoutHost } from "./http/client-errors.js";
 import { createFastPath } from "./http/fast-path.js";
+import { FAST_PATH_DOCS } from "./http/fast-path-docs.js";
 import type { Route } from "./http/route.js";
 import { authenticator } from "./http/authenticate.js";
 import { createMetrics } from "./http/metrics.js";
@@ -131,7 +132,7 @@ export async function startServer(
     ...routes,
     ...opsRoutes({
       metrics,
-      openapi: () => (openapi ??= buildOpenApi(allRoutes, { version: VERSION })),
+      openapi: () => (openapi ??= buildOpenApi([...allRoutes, ...FAST_PATH_DOCS], { version: VERSION })),
       extraMetrics: hooks.metrics,
       ready: async () => {
         const timeout = new Promise<string>((r) =>

@@ -40,6 +40,8 @@ describe("OpenAPI document and operations endpoints", () => {
         "/api/v1/access-tokens/self",
         "/api/v1/settings/default-permissions",
         "/api/v1/audit-events",
+        "/api/v1/verify",
+        "/api/v1/authorize",
       ]),
     );
   });
@@ -73,6 +75,12 @@ describe("OpenAPI document and operations endpoints", () => {
       [(await srv.admin("GET", "/api/v1/resources")).body, "/api/v1/resources", "get", "200"],
       [(await srv.admin("GET", "/api/v1/audit-events")).body, "/api/v1/audit-events", "get", "200"],
       [(await srv.admin("GET", "/api/v1/users")).body, "/api/v1/users", "get", "200"],
+      [
+        (await srv.anonymous("POST", "/api/v1/verify", { body: { token: created.body.token } })).body,
+        "/api/v1/verify",
+        "post",
+        "200",
+      ],
     ];
     for (const [body, path, method, status] of checks) {
       const validate = schemaFor(path, method, status);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Problem } from "../../api/index.js";
-import type { Route } from "./route.js";
+import type { OperationDoc } from "./route.js";
 
 type JsonObject = Record<string, unknown>;
 
@@ -8,7 +8,7 @@ type JsonObject = Record<string, unknown>;
  * The OpenAPI 3.1 document, generated from the same route table and zod schemas that
  * validate requests. Named schemas (`.meta({ id })`) land in components.
  */
-export function buildOpenApi(routes: readonly Route[], info: { version: string }): JsonObject {
+export function buildOpenApi(routes: readonly OperationDoc[], info: { version: string }): JsonObject {
   const components: Record<string, unknown> = {};
   const convert = (schema: z.ZodType, io: "input" | "output"): unknown => {
     const json = z.toJSONSchema(schema, {
@@ -32,6 +32,7 @@ export function buildOpenApi(routes: readonly Route[], info: { version: string }
     for (const [where, schema] of [
       ["path", r.params],
       ["query", r.query],
+      ["header", r.headers],
     ] as const) {
       const shape = schema && "shape" in schema ? (schema.shape as Record<string, z.ZodType>) : {};
       for (const [name, field] of Object.entries(shape)) {
@@ -52,6 +53,16 @@ export function buildOpenApi(routes: readonly Route[], info: { version: string }
       responses[status] = {
         description: spec.description,
         ...(Object.keys(content).length > 0 ? { content } : {}),
+        ...(spec.headers
+          ? {
+              headers: Object.fromEntries(
+                Object.entries(spec.headers).map(([name, description]) => [
+                  name,
+                  { description, schema: { type: "string" } },
+                ]),
+              ),
+            }
+          : {}),
       };
     }
     responses.default = {

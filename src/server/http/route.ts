@@ -13,6 +13,8 @@ export interface ResponseSpec {
   ndjson?: z.ZodType;
   /** A text/plain body. */
   text?: true;
+  /** Response headers worth knowing, by name: their meaning. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -61,5 +63,16 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
 export function route<P = unknown, Q = unknown, B = unknown>(def: Route<P, Q, B>): Route {
   return def as unknown as Route;
 }
+
+/**
+ * What the OpenAPI document needs of an operation: a Route without its handler (the fast
+ * path's operations are served outside Express but documented the same way).
+ */
+export type OperationDoc = Omit<Route, "handle" | "access" | "method"> & {
+  method: Method;
+  access?: Access;
+  /** Request headers the operation reads, as an object schema (name → schema). */
+  headers?: z.ZodType;
+};
 
 export const expressPath = (path: string): string => path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
