@@ -186,6 +186,7 @@ export class Informer<T extends KubeObject> {
         signal,
       });
       for (const item of page.items) {
+        if (!this.usable(item)) continue;
         const obj = this.transform(item);
         fresh.set(objectKey(obj.metadata), obj);
       }
@@ -256,17 +257,47 @@ export class Informer<T extends KubeObject> {
     return silent ? "silent" : "closed";
   }
 
+  /**
+   * Whether an object has the metadata the cache keys by. An API server always sends it; an
+   * object without it is skipped (and said so), never allowed to stop the cache: a watch that
+   * failed on it would resume before it and fail again, for ever.
+   */
+  private usable(obj: unknown): obj is KubeObject {
+    const meta = (obj as { metadata?: unknown } | null)?.metadata as
+      { name?: unknown; namespace?: unknown } | null | undefined;
+    const ok =
+      typeof meta === "object" &&
+      meta !== null &&
+      typeof meta.name === "string" &&
+      meta.name !== "" &&
+      (meta.namespace === undefined || typeof meta.namespace === "string");
+    if (!ok) this.options.log.warn({ informer: this.name }, "skipping an object without usable metadata");
+    return ok;
+  }
+
   /** Applies one watch event to the cache; returns the error an ERROR event carries. */
   private apply(event: WatchEvent<KubeObject>, advance: (rv: string) => void): Error | undefined {
-    if (event.type === "ERROR") {
-      const status = event.object as unknown as KubeStatus;
-      return new KubeError(status.code ?? 500, status.reason ?? "Unknown", status.message ?? "watch error");
-    }
-    const rv = event.object.metadata?.resourceVersion;
-    if (event.type === "BOOKMARK") {
-      if (rv) advance(rv);
+    if (typeof event !== "object" || event === null) {
+      this.options.log.warn({ informer: this.name }, "skipping a watch event that is not an object");
       return undefined;
     }
+    if (event.type === "ERROR") {
+      const status = (event.object ?? {}) as unknown as KubeStatus;
+      return new KubeError(status.code ?? 500, status.reason ?? "Unknown", status.message ?? "watch error");
+    }
+    const rv = (event.object as Partial<KubeObject> | null)?.metadata?.resourceVersion;
+    if (event.type === "BOOKMARK") {
+      if (typeof rv === "string" && rv) advance(rv);
+      return undefined;
+    }
+    if (event.type !== "ADDED" && event.type !== "MODIFIED" && event.type !== "DELETED") {
+      this.options.log.warn(
+        { informer: this.name, type: typeof event.type === "string" ? event.type : typeof event.type },
+        "skipping a watch event of unknown type",
+      );
+      return undefined;
+    }
+    if (!this.usable(event.object)) return undefined;
     const obj = this.transform(event.object);
     const key = objectKey(obj.metadata);
     const before = this.cache.get(key);
