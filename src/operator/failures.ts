@@ -1,5 +1,5 @@
 import { ApiError } from "../api/index.js";
-import { KubeError } from "./kube/client.js";
+import { isRefused, KubeError } from "./kube/client.js";
 import { ServerProblem } from "./server-registry.js";
 
 /** A failed reconcile, as a condition reason and message. */
@@ -28,6 +28,16 @@ export function classifyFailure(err: unknown): Failure {
       return { reason: "ServerUnavailable", message, transient: true, kubernetes: false };
     return { reason: "ServerRejected", message, transient: false, kubernetes: false };
   }
+  // The API server refused the request itself (invalid, forbidden, too large): it refuses it
+  // again until something changes, so it is said where the user looks (its message names the
+  // field), not only retried.
+  if (isRefused(err))
+    return {
+      reason: "KubernetesRejected",
+      message: `Kubernetes API: ${err.message}`,
+      transient: false,
+      kubernetes: false,
+    };
   if (err instanceof KubeError)
     return {
       reason: "KubernetesApiError",

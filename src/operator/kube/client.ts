@@ -40,6 +40,12 @@ export const isConflict = (err: unknown): boolean => err instanceof KubeError &&
 export const isAlreadyExists = (err: unknown): boolean =>
   err instanceof KubeError && err.status === 409 && err.reason === "AlreadyExists";
 export const isGone = (err: unknown): boolean => err instanceof KubeError && err.status === 410;
+/**
+ * The API server refused the request itself (400 BadRequest, 403 Forbidden, 413 too large,
+ * 422 Invalid): the same request is refused again until something changes.
+ */
+export const isRefused = (err: unknown): err is KubeError =>
+  err instanceof KubeError && [400, 403, 413, 422].includes(err.status);
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
