@@ -252,12 +252,15 @@ export class Controller {
     this.secrets.onChange((c) => {
       const meta = c.object.metadata;
       const own = this.observe(expectationKey.secret(`${meta.namespace}/${meta.name}`), c);
-      const byLabel = meta.labels?.[ACCESS_TOKEN_LABEL];
-      if (own && !this.waiting.has(`${AT}${meta.namespace}/${byLabel}`)) return;
-      if (byLabel) this.enqueue(`${AT}${meta.namespace}/${byLabel}`);
+      // The AccessToken the label names (a long name is shortened there), and the one that owns it.
+      const label = meta.labels?.[ACCESS_TOKEN_LABEL];
       const owner = ownerOf(c.object);
+      const keys = new Set<string>();
+      if (label) keys.add(`${meta.namespace}/${label}`);
       const byOwner = owner ? this.uidIndex.get(owner.uid) : undefined;
-      if (byOwner && byOwner !== `${meta.namespace}/${byLabel}`) this.enqueue(AT + byOwner);
+      if (byOwner) keys.add(byOwner);
+      if (own && ![...keys].some((k) => this.waiting.has(AT + k))) return;
+      for (const k of keys) this.enqueue(AT + k);
     });
     this.secrets.onRelist(() => this.expectations.clear("secrets|"));
     this.tokenServers.onChange((c) => {

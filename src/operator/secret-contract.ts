@@ -60,9 +60,21 @@ export interface AccessTokenRef {
 const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
 const unb64 = (text: string): string => Buffer.from(text, "base64").toString("utf8");
 
+/**
+ * The `tokenplane.dev/access-token` label value for an AccessToken: its name. A label value
+ * holds at most 63 characters and an AccessToken's name up to 253, so a longer name is
+ * shortened and made unique with a hash of it (the Secret's ownerReference names the
+ * AccessToken in full).
+ */
+export function accessTokenLabel(name: string): string {
+  if (name.length <= 63) return name;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 10);
+  return `${name.slice(0, 52).replace(/[-.]+$/, "")}-${hash}`;
+}
+
 /** The labels every managed Secret carries (and the operator's Secret watch selects on). */
 export function managedLabels(accessTokenName: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_TOKEN_LABEL]: accessTokenName };
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_TOKEN_LABEL]: accessTokenLabel(accessTokenName) };
 }
 
 /** The label selector of the operator's Secret watch. */
@@ -123,7 +135,7 @@ export function classifySecret(secret: Secret | undefined, at: AccessTokenRef): 
   const name = secret.metadata.name;
   if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE)
     return { state: "conflict", message: `Secret ${name} exists and is not managed by tokenplane` };
-  if (labels[ACCESS_TOKEN_LABEL] !== at.name && owner?.uid !== at.uid)
+  if (labels[ACCESS_TOKEN_LABEL] !== accessTokenLabel(at.name) && owner?.uid !== at.uid)
     return {
       state: "conflict",
       message: `Secret ${name} belongs to AccessToken ${labels[ACCESS_TOKEN_LABEL] ?? owner?.name ?? "(unknown)"}`,
