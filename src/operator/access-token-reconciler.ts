@@ -24,6 +24,7 @@ import {
   invalidSpecStatus,
   type IssuedState,
   readyStatus,
+  usableStatus,
 } from "./access-token-status.js";
 import type { EventRecorder } from "./events.js";
 import type { Expectations } from "./expectations.js";
@@ -217,14 +218,17 @@ export class AccessTokenReconciler {
     const ns = meta.namespace ?? "";
     if (meta.deletionTimestamp) return this.finalize(key, raw);
 
-    const parsed = parseAccessToken(raw);
+    // The status is the operator's own record: fields that are not what it writes (edited,
+    // corrupted) are dropped and rewritten, never a reason to refuse the spec.
+    const status = usableStatus(raw.status);
+    const parsed = parseAccessToken({ ...raw, status });
     if (!parsed.ok) {
       const message = parsed.errors.map(formatFieldError).join("; ");
-      await this.writeStatus(
-        key,
-        raw,
-        invalidSpecStatus(raw.status as AccessTokenStatus, message, meta.generation, d.now()),
-      );
+      try {
+        await this.writeStatus(key, raw, invalidSpecStatus(status, message, meta.generation, d.now()));
+      } catch (err) {
+        return { kind: "failed", failure: classifyFailure(err) };
+      }
       return { kind: "done", ready: false };
     }
     const at = parsed.value;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { AccessToken as ServerTokenSchema } from "../api/index.js";
 import {
   ACCESS_TOKEN_LABEL,
   API_GROUP,
@@ -9,6 +10,10 @@ import {
   type RotationReason,
 } from "./crd/index.js";
 import type { ObjectMeta, Secret } from "./kube/objects.js";
+
+const TokenId = ServerTokenSchema.shape.id;
+/** How `issuedAt` is written (toISOString). */
+const ISSUED_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
 
 /*
  * The Secret an AccessToken's token is written to, and how the operator reads its own
@@ -98,12 +103,24 @@ function readIssuance(secret: Secret): { issuance?: Issuance; problem?: string }
   const a = secret.metadata.annotations ?? {};
   const print = a[SECRET_ANNOTATIONS.fingerprint];
   const tokenId = a[SECRET_ANNOTATIONS.tokenId];
-  const revision = Number(a[SECRET_ANNOTATIONS.revision]);
+  const revisionText = a[SECRET_ANNOTATIONS.revision] ?? "";
   const issuedAt = a[SECRET_ANNOTATIONS.issuedAt];
   const reason = a[SECRET_ANNOTATIONS.reason] as RotationReason | undefined;
   const server = a[SECRET_ANNOTATIONS.server];
-  if (!print || !tokenId || !Number.isInteger(revision) || !issuedAt || !server)
+  // Anyone who may edit the Secret may edit these: they are read as what the operator writes
+  // (a token id as the token server's API defines it, a revision count, a time) or not at all.
+  if (
+    !print ||
+    !tokenId ||
+    !TokenId.safeParse(tokenId).success ||
+    !/^\d{1,15}$/.test(revisionText) ||
+    !issuedAt ||
+    !ISSUED_AT.test(issuedAt) ||
+    Number.isNaN(Date.parse(issuedAt)) ||
+    !server
+  )
     return { problem: "the Secret's tokenplane annotations are missing or were changed" };
+  const revision = Number(revisionText);
   const values = Object.values(secret.data ?? {}).map(unb64);
   const token = values.find((v) => fingerprint(v) === print);
   if (token === undefined) return { problem: "the token in the Secret was changed or removed" };
