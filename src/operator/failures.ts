@@ -1,5 +1,5 @@
 import { ApiError } from "../api/index.js";
-import { isRefused, KubeError } from "./kube/client.js";
+import { isRefused, KubeError, retryAfterMs } from "./kube/client.js";
 import { ServerProblem } from "./server-registry.js";
 
 /** A failed reconcile, as a condition reason and message. */
@@ -10,6 +10,8 @@ export interface Failure {
   transient: boolean;
   /** The Kubernetes API failed: status cannot be written reliably either. */
   kubernetes: boolean;
+  /** The API server asked not to be tried again before this (Retry-After). */
+  retryAfterMs?: number;
 }
 
 function problemMessage(err: ApiError): string {
@@ -38,13 +40,16 @@ export function classifyFailure(err: unknown): Failure {
       transient: false,
       kubernetes: false,
     };
-  if (err instanceof KubeError)
+  if (err instanceof KubeError) {
+    const wait = retryAfterMs(err);
     return {
       reason: "KubernetesApiError",
       message: `Kubernetes API: ${err.message}`,
       transient: true,
       kubernetes: true,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
     };
+  }
   return {
     reason: "ServerUnavailable",
     message: `token server: ${(err as Error)?.message ?? String(err)}`,

@@ -1,6 +1,13 @@
 import type { Logger } from "pino";
 import { backoffDelay, sleep } from "../backoff.js";
-import { isGone, KubeError, type KubeClient, type KubeStatus, type WatchEvent } from "./client.js";
+import {
+  isGone,
+  KubeError,
+  type KubeClient,
+  type KubeStatus,
+  retryAfterMs,
+  type WatchEvent,
+} from "./client.js";
 import { type KubeObject, type ListResponse, objectKey } from "./objects.js";
 import { resourcePath, type ResourceType } from "./resources.js";
 
@@ -163,7 +170,11 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         this.options.onRestart?.("error");
-        const delay = backoffDelay(failures++, this.timing.backoffBaseMs, this.timing.backoffMaxMs);
+        // Not sooner than the API server asked (429 and Retry-After: it is shedding load).
+        const delay = Math.max(
+          retryAfterMs(err) ?? 0,
+          backoffDelay(failures++, this.timing.backoffBaseMs, this.timing.backoffMaxMs),
+        );
         log.warn(
           { informer: this.name, err: (err as Error).message, retryInMs: delay },
           "list/watch failed; retrying",
