@@ -24,11 +24,12 @@ import {
   invalidSpecStatus,
   type IssuedState,
   readyStatus,
+  usableStatus,
 } from "./access-token-status.js";
 import type { EventRecorder } from "./events.js";
 import type { Expectations } from "./expectations.js";
 import { classifyFailure, type Failure } from "./failures.js";
-import { isAlreadyExists, isNotFound, type KubeClient } from "./kube/client.js";
+import { isAlreadyExists, isNotFound, isRefused, type KubeClient } from "./kube/client.js";
 import type { Informer } from "./kube/informer.js";
 import type { KubeObject, Secret } from "./kube/objects.js";
 import { ACCESS_TOKENS, resourcePath, SECRETS } from "./kube/resources.js";
@@ -40,6 +41,7 @@ import {
   classifySecret,
   desiredSecret,
   type Issuance,
+  managedLabels,
   secretDiffers,
   type SecretState,
 } from "./secret-contract.js";
@@ -164,8 +166,11 @@ function deletionSettings(raw: KubeObject): { serverRef: ServerRef; policy: "Rev
  * any point is recovered by the next reconcile — never by issuing a second token.
  */
 export class AccessTokenReconciler {
-  /** AccessTokens whose Secret name was taken by a Secret tokenplane does not own, last time. */
-  private readonly conflicts = new Set<string>();
+  /**
+   * AccessTokens whose Secret the API server refused last time: its name was taken by a Secret
+   * tokenplane does not own, or the Secret as templated is invalid (or forbidden).
+   */
+  private readonly refused = new Set<string>();
 
   constructor(private readonly d: ReconcilerDeps) {}
 
@@ -213,14 +218,17 @@ export class AccessTokenReconciler {
     const ns = meta.namespace ?? "";
     if (meta.deletionTimestamp) return this.finalize(key, raw);
 
-    const parsed = parseAccessToken(raw);
+    // The status is the operator's own record: fields that are not what it writes (edited,
+    // corrupted) are dropped and rewritten, never a reason to refuse the spec.
+    const status = usableStatus(raw.status);
+    const parsed = parseAccessToken({ ...raw, status });
     if (!parsed.ok) {
       const message = parsed.errors.map(formatFieldError).join("; ");
-      await this.writeStatus(
-        key,
-        raw,
-        invalidSpecStatus(raw.status as AccessTokenStatus, message, meta.generation, d.now()),
-      );
+      try {
+        await this.writeStatus(key, raw, invalidSpecStatus(status, message, meta.generation, d.now()));
+      } catch (err) {
+        return { kind: "failed", failure: classifyFailure(err) };
+      }
       return { kind: "done", ready: false };
     }
     const at = parsed.value;
@@ -279,7 +287,7 @@ export class AccessTokenReconciler {
   ): Promise<Outcome> {
     const d = this.d;
     const now = d.now();
-    if (secretState.state === "missing" && this.conflicts.has(key)) await this.checkStillTaken(ref, spec);
+    if (secretState.state === "missing" && this.refused.has(key)) await this.checkSecretWritable(ref, spec);
     const server = await d.servers.resolve(spec.serverRef, ref.namespace);
     const userId = await this.userId(server, ref.namespace);
     d.streams.ensure({ serverKey: server.key, namespace: ref.namespace, userId });
@@ -376,11 +384,12 @@ export class AccessTokenReconciler {
         );
       } catch (err) {
         if (isAlreadyExists(err)) {
-          this.conflicts.add(key);
+          this.refused.add(key);
           throw new SecretConflict(
             conflictMessage(`Secret ${spec.secret.name} exists and is not managed by tokenplane`),
           );
         }
+        if (isRefused(err)) this.refused.add(key);
         throw err;
       }
     } else if (issued || secretDiffers(secret, desired)) {
@@ -455,7 +464,7 @@ export class AccessTokenReconciler {
       rotateHandled: next.rotateHandled,
       ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
     };
-    this.conflicts.delete(key);
+    this.refused.delete(key);
     await this.writeStatus(key, raw, readyStatus(at.status, state, now));
     if (deferred !== undefined) return { kind: "failed", failure: classifyFailure(deferred) };
     return {
@@ -466,17 +475,24 @@ export class AccessTokenReconciler {
   }
 
   /**
-   * After a conflict, asks (with a dry run, which writes nothing) whether the name is still
-   * taken before issuing a value: a conflict that lasts does not regenerate the token each retry.
+   * After the Secret was refused, asks (with a dry run, which writes nothing) whether the
+   * Secret as templated can be created now, before issuing a value: a refusal that lasts (a
+   * name taken, a template the API server finds invalid) does not regenerate the token each retry.
    */
-  private async checkStillTaken(ref: AccessTokenRef, spec: ResolvedAccessTokenSpec): Promise<void> {
+  private async checkSecretWritable(ref: AccessTokenRef, spec: ResolvedAccessTokenSpec): Promise<void> {
     try {
       await this.d.client.request("POST", resourcePath(SECRETS, { namespace: ref.namespace }), {
         query: { dryRun: "All" },
         body: {
           apiVersion: "v1",
           kind: "Secret",
-          metadata: { name: spec.secret.name, namespace: ref.namespace },
+          metadata: {
+            name: spec.secret.name,
+            namespace: ref.namespace,
+            labels: { ...spec.secret.labels, ...managedLabels(ref.name) },
+            annotations: spec.secret.annotations,
+          },
+          type: spec.secret.type,
         },
       });
     } catch (err) {

@@ -1,4 +1,9 @@
-import type { AccessTokenStatus, Condition, RotationReason } from "./crd/index.js";
+import {
+  type AccessTokenStatus,
+  accessTokenStatusSchema,
+  type Condition,
+  type RotationReason,
+} from "./crd/index.js";
 import { findCondition, kubeTime, setCondition } from "./conditions.js";
 import type { Failure } from "./failures.js";
 
@@ -136,6 +141,20 @@ export function invalidSpecStatus(
       now,
     ),
   };
+}
+
+/**
+ * The fields of a status read from the API that are as the operator writes them; the others
+ * (someone edited or corrupted them) are left out, to be rewritten.
+ */
+export function usableStatus(raw: unknown): AccessTokenStatus | undefined {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(accessTokenStatusSchema.shape)) {
+    const parsed = schema.safeParse((raw as Record<string, unknown>)[field]);
+    if (parsed.success && parsed.data !== undefined) out[field] = parsed.data;
+  }
+  return out as AccessTokenStatus;
 }
 
 /** Stable JSON (sorted keys) for comparing statuses. */

@@ -7,7 +7,7 @@ import { clusterIdentity } from "./cluster-identity.js";
 import { registerEmbeddedServer, type EmbeddedRegistration } from "./embedded-registration.js";
 import { createEventRecorder, type EventRecorder } from "./events.js";
 import { Expectations } from "./expectations.js";
-import type { KubeClient } from "./kube/client.js";
+import { type KubeClient, retryAfterMs } from "./kube/client.js";
 import { type Change, Informer, type InformerTiming, withoutManagedFields } from "./kube/informer.js";
 import type { KubeObject, Secret } from "./kube/objects.js";
 import {
@@ -117,6 +117,8 @@ export class Controller {
   private resyncTimer: NodeJS.Timeout | undefined;
   private cluster = "default";
   private leadership: Promise<void> = Promise.resolve();
+  /** Aborted when leadership ends, so that starting to lead gives up waiting. */
+  private leadingSince: AbortController | undefined;
 
   constructor(private readonly o: ControllerOptions) {
     const { client, log, timing } = o;
@@ -252,12 +254,15 @@ export class Controller {
     this.secrets.onChange((c) => {
       const meta = c.object.metadata;
       const own = this.observe(expectationKey.secret(`${meta.namespace}/${meta.name}`), c);
-      const byLabel = meta.labels?.[ACCESS_TOKEN_LABEL];
-      if (own && !this.waiting.has(`${AT}${meta.namespace}/${byLabel}`)) return;
-      if (byLabel) this.enqueue(`${AT}${meta.namespace}/${byLabel}`);
+      // The AccessToken the label names (a long name is shortened there), and the one that owns it.
+      const label = meta.labels?.[ACCESS_TOKEN_LABEL];
       const owner = ownerOf(c.object);
+      const keys = new Set<string>();
+      if (label) keys.add(`${meta.namespace}/${label}`);
       const byOwner = owner ? this.uidIndex.get(owner.uid) : undefined;
-      if (byOwner && byOwner !== `${meta.namespace}/${byLabel}`) this.enqueue(AT + byOwner);
+      if (byOwner) keys.add(byOwner);
+      if (own && ![...keys].some((k) => this.waiting.has(AT + k))) return;
+      for (const k of keys) this.enqueue(AT + k);
     });
     this.secrets.onRelist(() => this.expectations.clear("secrets|"));
     this.tokenServers.onChange((c) => {
@@ -357,20 +362,24 @@ export class Controller {
 
   /** Starts reconciling (this replica became the leader). */
   startLeading(): void {
-    this.leadership = this.leadership.then(() => this.beginLeading());
+    const term = new AbortController();
+    this.leadingSince = term;
+    this.leadership = this.leadership.then(() => this.beginLeading(term.signal));
   }
 
   /** Stops reconciling and waits for in-flight reconciles to finish. */
   stopLeading(): Promise<void> {
+    this.leadingSince?.abort();
     this.leadership = this.leadership.then(() => this.endLeading());
     return this.leadership;
   }
 
-  private async beginLeading(): Promise<void> {
+  private async beginLeading(term: AbortSignal): Promise<void> {
     if (this.queue) return;
     const { log, timing } = this.o;
     await this.whenSynced();
-    this.cluster = await clusterIdentity(this.o.client, this.o.clusterName, log);
+    this.cluster = await clusterIdentity(this.o.client, this.o.clusterName, log, term);
+    if (term.aborted) return;
     const queue = new WorkQueue({ backoffBaseMs: timing.backoffBaseMs, backoffMaxMs: timing.backoffMaxMs });
     this.queue = queue;
     this.o.metrics.leader.set(1);
@@ -409,6 +418,7 @@ export class Controller {
 
   /** Stops at once without waiting for in-flight reconciles (a crash, for tests). */
   async abandon(): Promise<void> {
+    this.leadingSince?.abort();
     const queue = this.queue;
     this.queue = undefined;
     clearInterval(this.resyncTimer);
@@ -440,7 +450,7 @@ export class Controller {
             queue.addAfter(key, this.o.timing.expectationsTtlMs);
             metrics.reconciles.inc({ controller, result: "waiting" });
           } else if (outcome.kind === "failed") {
-            const delay = queue.addRateLimited(key);
+            const delay = queue.addRateLimited(key, outcome.failure.retryAfterMs);
             this.readyByKey.set(name, false);
             metrics.reconciles.inc({ controller, result: "error" });
             metrics.reconcileErrors.inc({ controller, reason: outcome.failure.reason });
@@ -467,7 +477,7 @@ export class Controller {
           metrics.reconciles.inc({ controller, result: "success" });
         }
       } catch (err) {
-        const delay = queue.addRateLimited(key);
+        const delay = queue.addRateLimited(key, retryAfterMs(err));
         metrics.reconciles.inc({ controller, result: "error" });
         metrics.reconcileErrors.inc({ controller, reason: "Unexpected" });
         log.error({ key, err, retryInMs: delay }, "reconcile failed unexpectedly");

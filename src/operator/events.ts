@@ -26,6 +26,15 @@ interface Seen {
 }
 
 /**
+ * An Event's name is the object's plus a random suffix, and must be a DNS subdomain of at
+ * most 253 characters: a long object name is shortened (a name of 253 characters is valid,
+ * and its Events would all be refused).
+ */
+function namePrefix(name: string): string {
+  return name.slice(0, 253 - 17).replace(/[-.]+$/, "");
+}
+
+/**
  * core/v1 Events with client-go's correlation: an event identical to one recorded in the last
  * `aggregateMs` (same object, type, reason and message) bumps that event's count instead of
  * creating another, and such bumps are written at most once per `patchIntervalMs` — so a
@@ -91,7 +100,7 @@ export function createEventRecorder(deps: {
         return;
       }
       const namespace = obj.metadata.namespace || "default";
-      const name = `${obj.metadata.name}.${randomBytes(8).toString("hex")}`;
+      const name = `${namePrefix(obj.metadata.name)}.${randomBytes(8).toString("hex")}`;
       seen.set(key, { name, namespace, count: 1, lastWriteAt: at, lastSeenAt: at });
       track(
         client

@@ -33,11 +33,13 @@ export class Expectations {
   endWrite(key: string, resourceVersion: string | undefined, cachedVersion?: string): boolean {
     const flight = this.flights.get(key);
     if (!flight) return false;
-    // A write that changed nothing keeps the version the cache has, and sends no event.
+    // A write that changed nothing keeps the version the cache has, and sends no event; and
+    // once the object is gone (e.g. this write removed its last finalizer), no event will come.
     if (
       resourceVersion !== undefined &&
       !flight.seen.delete(resourceVersion) &&
-      resourceVersion !== cachedVersion
+      resourceVersion !== cachedVersion &&
+      !flight.seen.has(GONE)
     )
       this.expect(key, resourceVersion);
     if (--flight.count > 0) return false;
@@ -63,12 +65,13 @@ export class Expectations {
       if (entry.versions.size === 0) this.pending.delete(key);
       return "own";
     }
+    // Gone: nothing the operator wrote to it will be seen any more.
+    if (entry && resourceVersion === undefined) this.pending.delete(key);
     const flight = this.flights.get(key);
     if (flight) {
       flight.seen.add(resourceVersion ?? GONE);
       return "held";
     }
-    if (entry && resourceVersion === undefined) this.pending.delete(key);
     return "other";
   }
 

@@ -1,5 +1,5 @@
 import { ApiError } from "../api/index.js";
-import { KubeError } from "./kube/client.js";
+import { isRefused, KubeError, retryAfterMs } from "./kube/client.js";
 import { ServerProblem } from "./server-registry.js";
 
 /** A failed reconcile, as a condition reason and message. */
@@ -10,6 +10,8 @@ export interface Failure {
   transient: boolean;
   /** The Kubernetes API failed: status cannot be written reliably either. */
   kubernetes: boolean;
+  /** The API server asked not to be tried again before this (Retry-After). */
+  retryAfterMs?: number;
 }
 
 function problemMessage(err: ApiError): string {
@@ -28,13 +30,26 @@ export function classifyFailure(err: unknown): Failure {
       return { reason: "ServerUnavailable", message, transient: true, kubernetes: false };
     return { reason: "ServerRejected", message, transient: false, kubernetes: false };
   }
-  if (err instanceof KubeError)
+  // The API server refused the request itself (invalid, forbidden, too large): it refuses it
+  // again until something changes, so it is said where the user looks (its message names the
+  // field), not only retried.
+  if (isRefused(err))
+    return {
+      reason: "KubernetesRejected",
+      message: `Kubernetes API: ${err.message}`,
+      transient: false,
+      kubernetes: false,
+    };
+  if (err instanceof KubeError) {
+    const wait = retryAfterMs(err);
     return {
       reason: "KubernetesApiError",
       message: `Kubernetes API: ${err.message}`,
       transient: true,
       kubernetes: true,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
     };
+  }
   return {
     reason: "ServerUnavailable",
     message: `token server: ${(err as Error)?.message ?? String(err)}`,

@@ -9,34 +9,37 @@ export interface PolicyRule {
   verbs: string[];
 }
 
-/** Cluster-wide: AccessTokens and Secrets live in every namespace the operator serves. */
+/**
+ * Cluster-wide: AccessTokens and Secrets live in every namespace the operator serves. Each verb
+ * is one the operator's requests use (test/operator/reliability-security.test.ts compares).
+ */
 export const OPERATOR_CLUSTER_RULES: readonly PolicyRule[] = [
-  {
-    apiGroups: ["tokenplane.dev"],
-    resources: ["accesstokens"],
-    verbs: ["get", "list", "watch", "update", "patch"],
-  },
-  { apiGroups: ["tokenplane.dev"], resources: ["accesstokens/status"], verbs: ["get", "update", "patch"] },
+  // Cached by list + watch; the finalizer is added and removed with a patch.
+  { apiGroups: ["tokenplane.dev"], resources: ["accesstokens"], verbs: ["list", "watch", "patch"] },
+  { apiGroups: ["tokenplane.dev"], resources: ["accesstokens/status"], verbs: ["patch"] },
+  // No request uses it: where the OwnerReferencesPermissionEnforcement admission plugin runs,
+  // the Secrets' ownerReference (blockOwnerDeletion) needs it.
   { apiGroups: ["tokenplane.dev"], resources: ["accesstokens/finalizers"], verbs: ["update"] },
   {
     apiGroups: ["tokenplane.dev"],
     resources: ["tokenservers", "clustertokenservers"],
-    verbs: ["get", "list", "watch"],
+    verbs: ["list", "watch"],
   },
   {
     apiGroups: ["tokenplane.dev"],
     resources: ["tokenservers/status", "clustertokenservers/status"],
-    verbs: ["get", "update", "patch"],
+    verbs: ["patch"],
   },
   // The embedded server registers itself as ClusterTokenServer "embedded".
-  { apiGroups: ["tokenplane.dev"], resources: ["clustertokenservers"], verbs: ["create", "update", "patch"] },
+  { apiGroups: ["tokenplane.dev"], resources: ["clustertokenservers"], verbs: ["create", "patch"] },
   // Secrets it writes (and watches by label), and the credentials a TokenServer references.
-  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
-  // allowedNamespaces of a ClusterTokenServer selects namespaces by label.
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "update"] },
+  // allowedNamespaces of a ClusterTokenServer selects namespaces by label; kube-system's uid
+  // names the cluster.
   { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
-  { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+  { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
   // Rollout restart of the workloads an AccessToken lists.
-  { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["get", "patch"] },
+  { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["patch"] },
 ];
 
 /** In the operator's own namespace: leader election. */

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { AccessToken as ServerTokenSchema } from "../api/index.js";
 import {
   ACCESS_TOKEN_LABEL,
   API_GROUP,
@@ -9,6 +10,10 @@ import {
   type RotationReason,
 } from "./crd/index.js";
 import type { ObjectMeta, Secret } from "./kube/objects.js";
+
+const TokenId = ServerTokenSchema.shape.id;
+/** How `issuedAt` is written (toISOString). */
+const ISSUED_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
 
 /*
  * The Secret an AccessToken's token is written to, and how the operator reads its own
@@ -60,9 +65,21 @@ export interface AccessTokenRef {
 const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
 const unb64 = (text: string): string => Buffer.from(text, "base64").toString("utf8");
 
+/**
+ * The `tokenplane.dev/access-token` label value for an AccessToken: its name. A label value
+ * holds at most 63 characters and an AccessToken's name up to 253, so a longer name is
+ * shortened and made unique with a hash of it (the Secret's ownerReference names the
+ * AccessToken in full).
+ */
+export function accessTokenLabel(name: string): string {
+  if (name.length <= 63) return name;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 10);
+  return `${name.slice(0, 52).replace(/[-.]+$/, "")}-${hash}`;
+}
+
 /** The labels every managed Secret carries (and the operator's Secret watch selects on). */
 export function managedLabels(accessTokenName: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_TOKEN_LABEL]: accessTokenName };
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ACCESS_TOKEN_LABEL]: accessTokenLabel(accessTokenName) };
 }
 
 /** The label selector of the operator's Secret watch. */
@@ -86,12 +103,24 @@ function readIssuance(secret: Secret): { issuance?: Issuance; problem?: string }
   const a = secret.metadata.annotations ?? {};
   const print = a[SECRET_ANNOTATIONS.fingerprint];
   const tokenId = a[SECRET_ANNOTATIONS.tokenId];
-  const revision = Number(a[SECRET_ANNOTATIONS.revision]);
+  const revisionText = a[SECRET_ANNOTATIONS.revision] ?? "";
   const issuedAt = a[SECRET_ANNOTATIONS.issuedAt];
   const reason = a[SECRET_ANNOTATIONS.reason] as RotationReason | undefined;
   const server = a[SECRET_ANNOTATIONS.server];
-  if (!print || !tokenId || !Number.isInteger(revision) || !issuedAt || !server)
+  // Anyone who may edit the Secret may edit these: they are read as what the operator writes
+  // (a token id as the token server's API defines it, a revision count, a time) or not at all.
+  if (
+    !print ||
+    !tokenId ||
+    !TokenId.safeParse(tokenId).success ||
+    !/^\d{1,15}$/.test(revisionText) ||
+    !issuedAt ||
+    !ISSUED_AT.test(issuedAt) ||
+    Number.isNaN(Date.parse(issuedAt)) ||
+    !server
+  )
     return { problem: "the Secret's tokenplane annotations are missing or were changed" };
+  const revision = Number(revisionText);
   const values = Object.values(secret.data ?? {}).map(unb64);
   const token = values.find((v) => fingerprint(v) === print);
   if (token === undefined) return { problem: "the token in the Secret was changed or removed" };
@@ -123,7 +152,7 @@ export function classifySecret(secret: Secret | undefined, at: AccessTokenRef): 
   const name = secret.metadata.name;
   if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE)
     return { state: "conflict", message: `Secret ${name} exists and is not managed by tokenplane` };
-  if (labels[ACCESS_TOKEN_LABEL] !== at.name && owner?.uid !== at.uid)
+  if (labels[ACCESS_TOKEN_LABEL] !== accessTokenLabel(at.name) && owner?.uid !== at.uid)
     return {
       state: "conflict",
       message: `Secret ${name} belongs to AccessToken ${labels[ACCESS_TOKEN_LABEL] ?? owner?.name ?? "(unknown)"}`,

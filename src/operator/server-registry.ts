@@ -198,6 +198,13 @@ export class ServerRegistry {
     if (!encoded)
       throw new ServerProblem("CredentialsUnavailable", `${where} has no key ${target.secretKey}`);
     const token = Buffer.from(encoded, "base64").toString("utf8").trim();
+    // Tokens are printable ASCII; anything else cannot even be sent as a header (and is not
+    // a server outage). The message never carries the value.
+    if (!/^[\x21-\x7e]+$/.test(token))
+      throw new ServerProblem(
+        "CredentialsUnavailable",
+        `${where} key ${target.secretKey} does not hold a token (${token === "" ? "it is empty" : "only printable ASCII without spaces can be one"})`,
+      );
     const api = httpTokenServerApi({
       url: target.url,
       token,

@@ -21,6 +21,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
+  /** Keys the API server asked not to retry before a time (Retry-After): no add comes sooner. */
+  private readonly notBefore = new Map<string, number>();
   private waiters: ((key: string | undefined) => void)[] = [];
   private closed = false;
   private readonly maxDelayMs: number;
@@ -47,6 +49,11 @@ export class WorkQueue {
     if (this.processing.has(key)) {
       this.dirty.add(key);
       return;
+    }
+    const notBefore = this.notBefore.get(key);
+    if (notBefore !== undefined) {
+      if (notBefore > Date.now()) return this.addAfter(key, notBefore - Date.now());
+      this.notBefore.delete(key);
     }
     if (this.queued.has(key)) return;
     const waiter = this.waiters.shift();
@@ -77,11 +84,15 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
-  /** Adds `key` after its per-key backoff (which grows with each failure until `forget`). */
-  addRateLimited(key: string): number {
+  /**
+   * Adds `key` after its per-key backoff (which grows with each failure until `forget`), and
+   * not before `atLeastMs` (what the API server asked for with Retry-After).
+   */
+  addRateLimited(key: string, atLeastMs = 0): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const delay = backoffDelay(n, this.options.backoffBaseMs, this.options.backoffMaxMs);
+    const delay = Math.max(atLeastMs, backoffDelay(n, this.options.backoffBaseMs, this.options.backoffMaxMs));
+    if (atLeastMs > 0) this.notBefore.set(key, Date.now() + atLeastMs);
     this.addAfter(key, delay);
     return delay;
   }
@@ -89,6 +100,7 @@ export class WorkQueue {
   /** Resets the key's backoff (after a success). */
   forget(key: string): void {
     this.failures.delete(key);
+    this.notBefore.delete(key);
   }
 
   failuresOf(key: string): number {
@@ -101,6 +113,7 @@ export class WorkQueue {
     if (existing) clearTimeout(existing.timer);
     this.timers.delete(key);
     this.failures.delete(key);
+    this.notBefore.delete(key);
   }
 
   /** The next key to process; undefined once shut down. */

@@ -185,7 +185,7 @@ describe("token settings", () => {
 describe("the Secret contract", () => {
   const issuance: Issuance = {
     token: "tps_secretvalue",
-    tokenId: "id-1",
+    tokenId: "8e0c1d1e-1111-4e0e-9d55-2c1f7c6a9e10",
     revision: 2,
     issuedAt: "2025-01-01T00:00:00.000Z",
     reason: "Manual",

@@ -40,6 +40,17 @@ export const isConflict = (err: unknown): boolean => err instanceof KubeError &&
 export const isAlreadyExists = (err: unknown): boolean =>
   err instanceof KubeError && err.status === 409 && err.reason === "AlreadyExists";
 export const isGone = (err: unknown): boolean => err instanceof KubeError && err.status === 410;
+/**
+ * The API server refused the request itself (400 BadRequest, 403 Forbidden, 413 too large,
+ * 422 Invalid): the same request is refused again until something changes.
+ */
+export const isRefused = (err: unknown): err is KubeError =>
+  err instanceof KubeError && [400, 403, 413, 422].includes(err.status);
+/** How long the API server asked to wait before trying again (429, or 5xx with Retry-After), in ms. */
+export const retryAfterMs = (err: unknown): number | undefined =>
+  err instanceof KubeError && err.retryAfterSeconds !== undefined && err.retryAfterSeconds > 0
+    ? err.retryAfterSeconds * 1000
+    : undefined;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -97,7 +108,13 @@ async function readBody(res: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function errorFrom(status: number, text: string, method: string, path: string): KubeError {
+function errorFrom(
+  status: number,
+  text: string,
+  method: string,
+  path: string,
+  retryAfterHeader?: string | string[],
+): KubeError {
   let body: KubeStatus | undefined;
   try {
     body = JSON.parse(text) as KubeStatus;
@@ -105,7 +122,9 @@ function errorFrom(status: number, text: string, method: string, path: string): 
     body = undefined;
   }
   const message = body?.message ?? `${method} ${path}: HTTP ${status}`;
-  return new KubeError(status, body?.reason ?? "Unknown", message, body?.details?.retryAfterSeconds);
+  const header = Number(Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader);
+  const retryAfter = body?.details?.retryAfterSeconds ?? (Number.isFinite(header) ? header : undefined);
+  return new KubeError(status, body?.reason ?? "Unknown", message, retryAfter);
 }
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -226,7 +245,8 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
       throw new KubeError(0, "Unreachable", `${method} ${path}: ${(err as Error).message}`);
     }
     const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw errorFrom(status, text, method, path);
+    if (status < 200 || status >= 300)
+      throw errorFrom(status, text, method, path, res.headers["retry-after"]);
     return (text === "" ? undefined : JSON.parse(text)) as T;
   }
 
@@ -251,7 +271,8 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
       // sees it, and nothing else should.
       res.on("error", () => undefined);
       const status = res.statusCode ?? 0;
-      if (status !== 200) throw errorFrom(status, await readBody(res), "GET", path);
+      if (status !== 200)
+        throw errorFrom(status, await readBody(res), "GET", path, res.headers["retry-after"]);
       let buffer = "";
       for await (const chunk of res) {
         buffer += (chunk as Buffer).toString("utf8");

@@ -1,6 +1,13 @@
 import type { Logger } from "pino";
 import { backoffDelay, sleep } from "../backoff.js";
-import { isGone, KubeError, type KubeClient, type KubeStatus, type WatchEvent } from "./client.js";
+import {
+  isGone,
+  KubeError,
+  type KubeClient,
+  type KubeStatus,
+  retryAfterMs,
+  type WatchEvent,
+} from "./client.js";
 import { type KubeObject, type ListResponse, objectKey } from "./objects.js";
 import { resourcePath, type ResourceType } from "./resources.js";
 
@@ -163,7 +170,11 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         this.options.onRestart?.("error");
-        const delay = backoffDelay(failures++, this.timing.backoffBaseMs, this.timing.backoffMaxMs);
+        // Not sooner than the API server asked (429 and Retry-After: it is shedding load).
+        const delay = Math.max(
+          retryAfterMs(err) ?? 0,
+          backoffDelay(failures++, this.timing.backoffBaseMs, this.timing.backoffMaxMs),
+        );
         log.warn(
           { informer: this.name, err: (err as Error).message, retryInMs: delay },
           "list/watch failed; retrying",
@@ -186,6 +197,7 @@ export class Informer<T extends KubeObject> {
         signal,
       });
       for (const item of page.items) {
+        if (!this.usable(item)) continue;
         const obj = this.transform(item);
         fresh.set(objectKey(obj.metadata), obj);
       }
@@ -256,17 +268,47 @@ export class Informer<T extends KubeObject> {
     return silent ? "silent" : "closed";
   }
 
+  /**
+   * Whether an object has the metadata the cache keys by. An API server always sends it; an
+   * object without it is skipped (and said so), never allowed to stop the cache: a watch that
+   * failed on it would resume before it and fail again, for ever.
+   */
+  private usable(obj: unknown): obj is KubeObject {
+    const meta = (obj as { metadata?: unknown } | null)?.metadata as
+      { name?: unknown; namespace?: unknown } | null | undefined;
+    const ok =
+      typeof meta === "object" &&
+      meta !== null &&
+      typeof meta.name === "string" &&
+      meta.name !== "" &&
+      (meta.namespace === undefined || typeof meta.namespace === "string");
+    if (!ok) this.options.log.warn({ informer: this.name }, "skipping an object without usable metadata");
+    return ok;
+  }
+
   /** Applies one watch event to the cache; returns the error an ERROR event carries. */
   private apply(event: WatchEvent<KubeObject>, advance: (rv: string) => void): Error | undefined {
-    if (event.type === "ERROR") {
-      const status = event.object as unknown as KubeStatus;
-      return new KubeError(status.code ?? 500, status.reason ?? "Unknown", status.message ?? "watch error");
-    }
-    const rv = event.object.metadata?.resourceVersion;
-    if (event.type === "BOOKMARK") {
-      if (rv) advance(rv);
+    if (typeof event !== "object" || event === null) {
+      this.options.log.warn({ informer: this.name }, "skipping a watch event that is not an object");
       return undefined;
     }
+    if (event.type === "ERROR") {
+      const status = (event.object ?? {}) as unknown as KubeStatus;
+      return new KubeError(status.code ?? 500, status.reason ?? "Unknown", status.message ?? "watch error");
+    }
+    const rv = (event.object as Partial<KubeObject> | null)?.metadata?.resourceVersion;
+    if (event.type === "BOOKMARK") {
+      if (typeof rv === "string" && rv) advance(rv);
+      return undefined;
+    }
+    if (event.type !== "ADDED" && event.type !== "MODIFIED" && event.type !== "DELETED") {
+      this.options.log.warn(
+        { informer: this.name, type: typeof event.type === "string" ? event.type : typeof event.type },
+        "skipping a watch event of unknown type",
+      );
+      return undefined;
+    }
+    if (!this.usable(event.object)) return undefined;
     const obj = this.transform(event.object);
     const key = objectKey(obj.metadata);
     const before = this.cache.get(key);
