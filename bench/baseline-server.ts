@@ -1,12 +1,13 @@
 /**
  * The baseline: a bare node:http server that reads the request and answers fixed bytes.
  * Started as its own process, like the token server, with the same load generator.
- * Usage: baseline-server.ts <port> <json-body-for-POST>
+ * Usage: baseline-server.ts <port> <json-body-for-POST> [<json-headers-for-GET>]
  */
 import { createServer } from "node:http";
 
 const port = Number(process.argv[2] ?? 0);
 const answer = Buffer.from(process.argv[3] ?? "{}");
+const getHeaders = Object.entries(JSON.parse(process.argv[4] ?? "{}") as Record<string, string>).flat();
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
@@ -17,7 +18,7 @@ const server = createServer((req, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-length": answer.length });
       res.end(answer);
     } else {
-      res.writeHead(200, { "content-length": 0 });
+      res.writeHead(200, ["content-length", "0", ...getHeaders]);
       res.end();
     }
   });

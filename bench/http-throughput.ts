@@ -37,7 +37,20 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
     const answer = await sample.text();
     if (!answer.includes('"VALID"')) throw new Error(`the bench token does not verify: ${answer}`);
 
-    const baseline = await startBaseline(answer);
+    const forward = {
+      authorization: `Bearer ${t.token}`,
+      "x-original-method": "GET",
+      "x-original-uri": "/orders/42",
+    };
+    // The baseline answers GET with the headers forward auth sends (identity, RateLimit-*),
+    // as it answers POST with verify's JSON: same bytes on the wire, bare node:http behind them.
+    const allowed = await fetch(`${server.url}/api/v1/authorize`, { headers: forward });
+    if (allowed.status !== 200) throw new Error(`the bench token is not authorized: ${allowed.status}`);
+    const forwardHeaders = [...allowed.headers].filter(
+      ([k]) => k.startsWith("x-token-") || k.startsWith("ratelimit-"),
+    );
+
+    const baseline = await startBaseline(answer, Object.fromEntries(forwardHeaders));
     try {
       const post = {
         method: "POST" as const,
@@ -49,11 +62,6 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
         { ...post, url: `${baseline.url}/api/v1/verify` },
         { ...post, url: `${server.url}/api/v1/verify` },
       );
-      const forward = {
-        authorization: `Bearer ${t.token}`,
-        "x-original-method": "GET",
-        "x-original-uri": "/orders/42",
-      };
       const { baseline: baseGet, target: authorize } = await compare(
         { url: `${baseline.url}/api/v1/authorize`, headers: forward, seconds },
         { url: `${server.url}/api/v1/authorize`, headers: forward, seconds },

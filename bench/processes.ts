@@ -19,7 +19,11 @@ function spawnListening(
   timeoutMs = 60_000,
 ): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
+    // Under `npm run bench`, servers run on CPUs of their own, apart from the load generator.
+    const cpus = process.env.BENCH_SERVER_CPUS;
+    const command = cpus ? ["taskset", "-c", cpus, process.execPath] : [process.execPath];
+    const [file = process.execPath, ...prefix] = command;
+    const child = spawn(file, [...prefix, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -55,9 +59,16 @@ function spawnListening(
   });
 }
 
-export function startBaseline(answer: string): Promise<Proc> {
+export function startBaseline(answer: string, getHeaders: Record<string, string> = {}): Promise<Proc> {
   return spawnListening(
-    ["--import", "tsx", fileURLToPath(new URL("./baseline-server.ts", import.meta.url)), "0", answer],
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("./baseline-server.ts", import.meta.url)),
+      "0",
+      answer,
+      JSON.stringify(getHeaders),
+    ],
     {},
     "baseline server",
   );
