@@ -15,7 +15,8 @@ export interface TokenCache<V extends { tokenId: string }> {
 
 export function createTokenCache<V extends { tokenId: string }>(maxEntries: number): TokenCache<V> {
   const byKey = new Map<string, V>();
-  const keysByToken = new Map<string, Set<string>>();
+  // Almost every token has one cached credential: a plain key, a Set only for more.
+  const keysByToken = new Map<string, string | Set<string>>();
   let epoch = 0;
 
   const remove = (key: string): void => {
@@ -23,8 +24,11 @@ export function createTokenCache<V extends { tokenId: string }>(maxEntries: numb
     if (!value) return;
     byKey.delete(key);
     const keys = keysByToken.get(value.tokenId);
-    keys?.delete(key);
-    if (keys?.size === 0) keysByToken.delete(value.tokenId);
+    if (keys === key) keysByToken.delete(value.tokenId);
+    else if (typeof keys === "object") {
+      keys.delete(key);
+      if (keys.size === 0) keysByToken.delete(value.tokenId);
+    }
   };
 
   return {
@@ -39,14 +43,17 @@ export function createTokenCache<V extends { tokenId: string }>(maxEntries: numb
         if (oldest !== undefined) remove(oldest);
       }
       byKey.set(key, value);
-      let keys = keysByToken.get(value.tokenId);
-      if (!keys) keysByToken.set(value.tokenId, (keys = new Set()));
-      keys.add(key);
+      const keys = keysByToken.get(value.tokenId);
+      if (keys === undefined || keys === key) keysByToken.set(value.tokenId, key);
+      else if (typeof keys === "string") keysByToken.set(value.tokenId, new Set([keys, key]));
+      else keys.add(key);
     },
     epoch: () => epoch,
     invalidateToken(tokenId) {
       epoch++;
-      for (const key of keysByToken.get(tokenId) ?? []) byKey.delete(key);
+      const keys = keysByToken.get(tokenId);
+      if (typeof keys === "string") byKey.delete(keys);
+      else for (const key of keys ?? []) byKey.delete(key);
       keysByToken.delete(tokenId);
     },
     clear() {
