@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssuedAccessToken, User } from "../../src/api/index.js";
 import { client } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/token-server.js";
-import { isType, openWatch } from "../support/watch.js";
+import { isType, openWatch, showsRevision } from "../support/watch.js";
 
 describe("plain tokens are shown once and appear nowhere else", () => {
   let srv: TestServer;
@@ -31,7 +31,7 @@ describe("plain tokens are shown once and appear nowhere else", () => {
       })
     ).body;
     secrets.push(regenerated.token);
-    await watch.next(isType("MODIFIED", "s1"));
+    await watch.next(showsRevision("s1", 2));
 
     // Use the tokens in every way, including ways that fail and ways that are wrong.
     const as = client(srv.url, regenerated.token);

@@ -77,3 +77,18 @@ export const isType =
   (type: string, name?: string) =>
   (e: Record<string, unknown>): boolean =>
     e.type === type && (name === undefined || (e.object as { name?: string } | undefined)?.name === name);
+
+/**
+ * An event showing `name` at `revision` or later. A stream reports current state, so a change
+ * that lands before the stream has read the previous one may arrive as ADDED or MODIFIED.
+ */
+export const showsRevision =
+  (name: string, revision: number) =>
+  (e: Record<string, unknown>): boolean => {
+    const object = e.object as { name?: string; revision?: number } | undefined;
+    return (
+      (e.type === "ADDED" || e.type === "MODIFIED") &&
+      object?.name === name &&
+      (object.revision ?? 0) >= revision
+    );
+  };

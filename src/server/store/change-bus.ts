@@ -12,10 +12,13 @@ export interface ChangeBus {
    */
   publish(tx: Tx, change: Change): Promise<void>;
   /**
-   * For a change written by one self-committing statement: the pg_notify arguments to put in
-   * that statement, and `announce` to call once it has returned (the local delivery).
+   * Announces a change that has already committed (a self-committing statement): to this
+   * process at once, and to other replicas by a NOTIFY in a transaction of its own.
+   * Only for changes no cache can hold yet (a new token): NOTIFY inside the writing
+   * transaction would hold PostgreSQL's notify lock across that commit's disk flush,
+   * which serializes every concurrent creation's commit.
    */
-  notice(change: Change): { channel: string; payload: string; announce: () => void };
+  announceCommitted(change: Change): Promise<void>;
   subscribe(listener: (change: Change) => void): () => void;
   close(): Promise<void>;
 }
@@ -44,12 +47,18 @@ export async function openChangeBus(db: Database, log: Logger): Promise<ChangeBu
       await tx.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ origin, change })]);
       tx.afterCommit(() => deliver(change));
     },
-    notice(change) {
-      return {
-        channel: CHANNEL,
-        payload: JSON.stringify({ origin, change }),
-        announce: () => deliver(change),
-      };
+    async announceCommitted(change) {
+      deliver(change);
+      try {
+        // The notification is not data: it need not wait for the disk, so the lock is brief.
+        await db.query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [
+          CHANNEL,
+          JSON.stringify({ origin, change }),
+        ]);
+      } catch (err) {
+        // The change is committed; other replicas' streams learn of it when they next resync.
+        log.warn({ err: (err as Error).message, entity: change.entity }, "could not announce a change");
+      }
     },
     subscribe(listener) {
       listeners.add(listener);

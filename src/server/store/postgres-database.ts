@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
 import { unavailable } from "../domain/errors.js";
@@ -55,6 +56,22 @@ async function guarded<T>(work: Promise<T>): Promise<T> {
  */
 export const DEFAULT_POOL_SIZE = 20;
 
+/**
+ * Statements are prepared once per connection and reused by name: parsing and planning the
+ * token-creation statement each time cost PostgreSQL more CPU than running it. The store's
+ * SQL texts are code constants, so the names are few; a cap keeps any other text unnamed.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 500;
+function statement(text: string, params?: readonly unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `tp_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { text, values: params as unknown[] | undefined, ...(name ? { name } : {}) };
+}
+
 /** PostgreSQL through a `pg` pool; LISTEN runs on its own connection that reconnects. */
 export async function openPostgres(
   url: string,
@@ -73,7 +90,7 @@ export async function openPostgres(
   let listenersDown = 0;
 
   const query = async <T extends Row>(text: string, params?: readonly unknown[]): Promise<T[]> =>
-    (await guarded(pool.query<T>(text, params as unknown[] | undefined))).rows;
+    (await guarded(pool.query<T>(statement(text, params)))).rows;
 
   const db: Database = {
     kind: "postgres",
@@ -94,7 +111,7 @@ export async function openPostgres(
       const tx: Tx = {
         afterCommit: (f) => committed.push(f),
         query: async <T extends Row>(text: string, params?: readonly unknown[]) =>
-          (await guarded(client.query<T>(text, params as unknown[] | undefined))).rows,
+          (await guarded(client.query<T>(statement(text, params)))).rows,
         exec: async (text) => {
           await guarded(client.query(text));
         },

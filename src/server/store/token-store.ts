@@ -177,13 +177,6 @@ export function tokenStore(db: Database, bus: ChangeBus) {
       const names = [...new Set(token.permissions.map((p) => p.slice(0, p.lastIndexOf(":"))))].filter(
         (n) => n !== "*",
       );
-      const notice = bus.notice({
-        entity: "token",
-        op: "upsert",
-        id: token.id,
-        userId: token.userId,
-        revision: 1,
-      });
       const values = [
         token.id,
         token.userId,
@@ -219,9 +212,8 @@ export function tokenStore(db: Database, bus: ChangeBus) {
          a AS (
            INSERT INTO audit_events (actor_user_id, actor_token_id, actor_display, action, target_type, target_id, target_user_id, details)
            SELECT $${n + 6}::uuid, $${n + 7}::uuid, $${n + 8}::text, $${n + 9}::text, $${n + 10}::text, id::text, user_id, $${n + 11}::jsonb FROM t
-         ),
-         announced AS (SELECT pg_notify($${n + 12}::text, $${n + 13}::text) FROM t)
-         SELECT t.*, (SELECT count(*) FROM announced) AS announced FROM t`,
+         )
+         SELECT t.* FROM t`,
         [
           ...values,
           names,
@@ -235,12 +227,16 @@ export function tokenStore(db: Database, bus: ChangeBus) {
           audit.action,
           audit.targetType,
           JSON.stringify(audit.details ?? {}),
-          notice.channel,
-          notice.payload,
         ],
       );
       if (row) {
-        notice.announce();
+        await bus.announceCommitted({
+          entity: "token",
+          op: "upsert",
+          id: token.id,
+          userId: token.userId,
+          revision: 1,
+        });
         return rowToToken(row);
       }
       if (token.externalId !== null) {
