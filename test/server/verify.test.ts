@@ -261,6 +261,27 @@ describe.each(STORE_KINDS)("POST /api/v1/verify on %s", (kind) => {
       /tokenplane_verifications_total\{endpoint="\/api\/v1\/verify",code="NOT_FOUND"\} [1-9]/,
     );
   });
+
+  it("records every verify request in the latency histogram: cumulative buckets, +Inf = count = requests", async () => {
+    for (let i = 0; i < 5; i++) await verify({ token: "tps_nothing" });
+    const text = (await srv.anonymous("GET", "/metrics")).text;
+    const series = (metric: string) =>
+      [...text.matchAll(new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`, "gm"))]
+        .filter(
+          (m) => (m[1] ?? "").includes('route="/api/v1/verify"') && (m[1] ?? "").includes('method="POST"'),
+        )
+        .map((m) => ({ labels: m[1] ?? "", value: Number(m[2]) }));
+    const buckets = series("tokenplane_http_request_duration_seconds_bucket").map((b) => b.value);
+    const count = series("tokenplane_http_request_duration_seconds_count")[0]?.value ?? 0;
+    const requests = series("tokenplane_http_requests_total").reduce((n, s) => n + s.value, 0);
+    expect(buckets.length).toBe(13);
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    expect(buckets.at(-1)).toBe(count);
+    expect(count).toBeGreaterThanOrEqual(5);
+    expect(count).toBe(requests);
+    expect(series("tokenplane_http_request_duration_seconds_sum")[0]?.value).toBeGreaterThan(0);
+    expect(text).toContain("# TYPE tokenplane_http_request_duration_seconds histogram");
+  });
 });
 
 describe("credits with two replicas on one PostgreSQL", () => {

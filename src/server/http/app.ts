@@ -79,12 +79,12 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.use((req, res, next) => {
-    const end = deps.metrics.duration.startTimer();
+    const started = performance.now();
     res.on("finish", () => {
       const routePath = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
       const labels = { method: req.method, route: routePath };
-      end(labels);
-      deps.metrics.requests.inc({ ...labels, status: String(res.statusCode) });
+      deps.metrics.duration.series(labels)((performance.now() - started) / 1000);
+      deps.metrics.requests.series({ ...labels, status: String(res.statusCode) })();
     });
     next();
   });

@@ -34,28 +34,28 @@ export function readBody(
   req.on("end", () => done(over ? "too-large" : more ? Buffer.concat(more) : (first ?? Buffer.alloc(0))));
 }
 
-/** Metric children bound once per route, so recording a request hashes no labels. */
+/** Metric series bound once per route, so recording a request hashes no labels. */
 export function routeMetrics(metrics: Metrics, route: string) {
-  const byStatus = new Map<string, ReturnType<typeof metrics.requests.labels>>();
-  const byMethod = new Map<string, ReturnType<typeof metrics.duration.labels>>();
-  const byCode = new Map<VerifyCode, ReturnType<typeof metrics.verifications.labels>>();
+  const byStatus = new Map<string, () => void>();
+  const byMethod = new Map<string, (seconds: number) => void>();
+  const byCode = new Map<VerifyCode, () => void>();
   return (method: string, status: number, started: number, code?: VerifyCode): void => {
     let duration = byMethod.get(method);
-    if (!duration) byMethod.set(method, (duration = metrics.duration.labels({ method, route })));
-    duration.observe((performance.now() - started) / 1000);
+    if (!duration) byMethod.set(method, (duration = metrics.duration.series({ method, route })));
+    duration((performance.now() - started) / 1000);
     const statusKey = `${method} ${status}`;
     let requests = byStatus.get(statusKey);
     if (!requests)
       byStatus.set(
         statusKey,
-        (requests = metrics.requests.labels({ method, route, status: String(status) })),
+        (requests = metrics.requests.series({ method, route, status: String(status) })),
       );
-    requests.inc();
+    requests();
     if (code) {
       let verifications = byCode.get(code);
       if (!verifications)
-        byCode.set(code, (verifications = metrics.verifications.labels({ endpoint: route, code })));
-      verifications.inc();
+        byCode.set(code, (verifications = metrics.verifications.series({ endpoint: route, code })));
+      verifications();
     }
   };
 }
