@@ -54,17 +54,26 @@ const TITLES: Record<number, string> = {
 
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
-/** X-Token-Id and X-Token-User for a token, built once per cached token. */
+/** An allowing answer's headers (no body; X-Token-Id and X-Token-User), built once per cached token. */
 const identities = new WeakMap<ResolvedToken, (string | number)[]>();
 function identityHeaders(resolved: ResolvedToken): (string | number)[] {
   let headers = identities.get(resolved);
   if (!headers)
     identities.set(
       resolved,
-      (headers = ["x-token-id", resolved.token.id, "x-token-user", resolved.token.userId]),
+      (headers = [
+        "content-length",
+        0,
+        "x-token-id",
+        resolved.token.id,
+        "x-token-user",
+        resolved.token.userId,
+      ]),
     );
   return headers;
 }
+const ALLOWED: (string | number)[] = ["content-length", 0];
+const ANONYMOUS: (string | number)[] = ["content-length", 0, "x-token-anonymous", "true"];
 
 /** RateLimit-* (IETF draft) and, when refused, Retry-After. */
 function rateHeaders(outcome: VerifyOutcome, refused: boolean): (string | number)[] {
@@ -156,7 +165,8 @@ export function forwardAuth(deps: {
       errors?: { field: string; message: string }[],
     ): void => {
       if (status === 200) {
-        res.writeHead(200, ["content-length", 0, ...headers]);
+        // Allowing answers carry their complete header list (ALLOWED, ANONYMOUS, identityHeaders).
+        res.writeHead(200, headers);
         res.end();
       } else {
         const extra: Record<string, string> = {};
@@ -208,7 +218,7 @@ export function forwardAuth(deps: {
           [{ field: "X-Forwarded-Uri", message: "is required (or X-Original-URI, X-Original-URL)" }],
         );
       // CORS preflights carry no credentials by design; the request that follows is checked.
-      if (method === "OPTIONS") return answer(200);
+      if (method === "OPTIONS") return answer(200, "", ALLOWED);
       const action = METHOD_ACTIONS[method];
       if (!action) return answer(403, "the original method is none of GET, HEAD, POST, PUT, PATCH, DELETE");
       const match = matchRoute(policy, uri, method);
@@ -221,8 +231,7 @@ export function forwardAuth(deps: {
 
       const credential = credentialFrom(h);
       if (!credential) {
-        if (allows(policy.defaults, match.resource, action))
-          return answer(200, "", ["x-token-anonymous", "true"]);
+        if (allows(policy.defaults, match.resource, action)) return answer(200, "", ANONYMOUS);
         return answer(401, `${permission} needs a token`, ["www-authenticate", REALM]);
       }
       // The client IP and the signed-request view are worked out only for tokens that need them.
