@@ -7,10 +7,10 @@
 export function normalizePath(raw: string): string | undefined {
   // Most paths are already normal (no encoding, query, dot segment, empty segment or trailing
   // slash): one test instead of decoding, splitting and joining on every forward-auth request.
-  return ALREADY_NORMAL.test(raw) ? raw : resolvePath(raw);
+  return ALREADY_NORMAL.test(raw) && !raw.includes("\u0000") ? raw : resolvePath(raw);
 }
 
-const ALREADY_NORMAL = /^(?:\/[^/%?#\\.\u0000][^/%?#\\\u0000]*)+$/;
+const ALREADY_NORMAL = /^(?:\/[^/%?#\\.][^/%?#\\]*)+$/;
 
 /** `normalizePath` without the shortcut: decodes, splits and resolves every path. */
 export function resolvePath(raw: string): string | undefined {
