@@ -16,6 +16,7 @@ const segment = fc.oneof(
     "?q=1",
     "#f",
     "\\",
+    "a\u0000b",
     ".well-known",
     "v1",
   ),
