@@ -36,7 +36,7 @@ export interface ResolvedToken {
   ipRanges: BlockList | null;
 }
 
-// Rows from storage carry fresh copies of strings many tokens share (owner, permissions):
+// Rows from storage carry fresh copies of strings many tokens share (owner, permissions, domains):
 // keep one of each, bounded so hostile variety cannot grow it without limit.
 const shared = new Map<string, string>();
 const intern = (value: string): string => {
@@ -54,7 +54,7 @@ export function resolveToken(token: TokenRecord, secret: SecretRecord): Resolved
     token: {
       id: token.id,
       userId: intern(token.userId),
-      name: intern(token.name),
+      name: token.name,
       kind: token.kind,
       type: token.type,
       expiresAt: token.expiresAt,

@@ -1,6 +1,7 @@
 import type { TokenKind, TokenType } from "../../core/index.js";
 import { conflict } from "../domain/errors.js";
 import type {
+  Change,
   Credits,
   Page,
   PageRequest,
@@ -157,6 +158,11 @@ async function existingIdFor(sql: Sql, userId: string, externalId: string): Prom
   return row?.id;
 }
 
+/** The change that announces a token's current revision: caches drop it, streams re-read it. */
+function upsertOf(token: TokenRecord): Change {
+  return { entity: "token", op: "upsert", id: token.id, userId: token.userId, revision: token.revision };
+}
+
 function externalIdConflict(existingId: string) {
   return conflict("a token with this externalId already exists", { existingId });
 }
@@ -230,14 +236,9 @@ export function tokenStore(db: Database, bus: ChangeBus) {
         ],
       );
       if (row) {
-        await bus.announceCommitted({
-          entity: "token",
-          op: "upsert",
-          id: token.id,
-          userId: token.userId,
-          revision: 1,
-        });
-        return rowToToken(row);
+        const record = rowToToken(row);
+        await bus.announceCommitted(upsertOf(record));
+        return record;
       }
       if (token.externalId !== null) {
         const existing = await existingIdFor(db, token.userId, token.externalId);
@@ -302,13 +303,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
           );
           const record = rowToToken(row as Row);
           await recordAudit(tx, audit);
-          await bus.publish(tx, {
-            entity: "token",
-            op: "upsert",
-            id,
-            userId: record.userId,
-            revision: record.revision,
-          });
+          await bus.publish(tx, upsertOf(record));
           return record;
         });
       } catch (err) {
@@ -350,13 +345,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
         );
         const record = rowToToken(row);
         await recordAudit(tx, audit);
-        await bus.publish(tx, {
-          entity: "token",
-          op: "upsert",
-          id,
-          userId: record.userId,
-          revision: record.revision,
-        });
+        await bus.publish(tx, upsertOf(record));
         return record;
       });
     },
