@@ -24,7 +24,7 @@ import { answerClientErrors, refuseWithoutHost } from "./http/client-errors.js";
 import { createFastPath } from "./http/fast-path.js";
 import { FAST_PATH_DOCS } from "./http/fast-path-docs.js";
 import type { Route } from "./http/route.js";
-import { authenticator } from "./http/authenticate.js";
+import { authenticator, revalidator } from "./http/authenticate.js";
 import { createMetrics } from "./http/metrics.js";
 import { buildOpenApi } from "./http/openapi.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
@@ -123,7 +123,7 @@ export async function startServer(
   const adminUser = await store.users.findByName(ADMIN_USER);
   if (!adminUser) throw new Error("the admin user is missing after bootstrap");
   const routes = [
-    ...tokenRoutes(tokens, store, options.heartbeatMs ?? 30_000),
+    ...tokenRoutes(tokens, store, options.heartbeatMs ?? 30_000, revalidator(resolver, store, now)),
     ...userRoutes(users),
     ...registryRoutes(registryService(store), auditService(store)),
   ];
@@ -153,7 +153,7 @@ export async function startServer(
   ];
   const app = createApp({
     routes: allRoutes,
-    authenticate: authenticator(resolver, store, now),
+    authenticate: authenticator(resolver, verifier, store),
     log,
     metrics,
     bodyLimit,

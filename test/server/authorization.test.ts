@@ -4,6 +4,11 @@ import { createUserWithToken, registerResource } from "../support/fixtures.js";
 import { type Client, client } from "../support/http.js";
 import { STORE_KINDS, startTestServer, type TestServer } from "../support/token-server.js";
 
+interface Problem {
+  detail: string;
+  errors?: { field: string; message: string }[];
+}
+
 interface Operation {
   method: string;
   path: string;
@@ -179,7 +184,9 @@ describe.each(STORE_KINDS)("authorization on %s", (kind) => {
     const base = `/api/v1/users/${alice.user.id}/access-tokens`;
     const escalate = await as("POST", base, { body: { name: "x", type: "full-access" } });
     expect(escalate.status).toBe(403);
-    expect(escalate.body.detail).toBe("cannot grant permissions the calling token does not hold: *:*");
+    expect(escalate.body.detail).toBe(
+      "permissions: cannot grant permissions the calling token does not hold: *:*",
+    );
     const wider = await as("POST", base, { body: { name: "x", type: "custom", permissions: ["orders:*"] } });
     expect(wider.status).toBe(403);
     const ok = await as<IssuedAccessToken>("POST", base, {
@@ -236,5 +243,173 @@ describe.each(STORE_KINDS)("authorization on %s", (kind) => {
       { timeoutMs: 5000, what: "the token to expire" },
     );
     expect(expired.body.detail).toBe("the token has expired");
+  });
+
+  it("never hands out the secret of a token that holds more than the caller (regenerate)", async () => {
+    const base = `/api/v1/users/${alice.user.id}/access-tokens`;
+    const manager = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "rotator", type: "custom", permissions: ["tokens:read", "tokens:update"] },
+      })
+    ).body;
+    const as = client(srv.url, manager.token);
+    // Alice's full-access token: its new secret would be more than the rotator holds.
+    const grab = await as<Problem>("POST", `${base}/${alice.token.id}/regenerate`);
+    expect(grab.status).toBe(403);
+    expect(grab.body.errors).toEqual([
+      { field: "permissions", message: "cannot grant permissions the calling token does not hold: *:*" },
+    ]);
+    expect(grab.text).not.toMatch(/tps_/);
+    // The full-access token still works with its old secret: nothing was rotated.
+    expect((await alice.as("GET", "/api/v1/access-tokens/self")).status).toBe(200);
+    // A token within the rotator's permissions, and the rotator itself, may be regenerated.
+    const reader = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "reader", type: "custom", permissions: ["tokens:read"] },
+      })
+    ).body;
+    expect((await as("POST", `${base}/${reader.id}/regenerate`)).status).toBe(200);
+    const self = await as<IssuedAccessToken>("POST", `${base}/${manager.id}/regenerate`);
+    expect(self.status).toBe(200);
+    // A limit the caller is under counts too: a caller that expires cannot rotate one that does not.
+    const brief = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "brief-rotator", type: "full-access", duration: "1h" },
+      })
+    ).body;
+    const late = await client(srv.url, brief.token)<Problem>("POST", `${base}/${reader.id}/regenerate`);
+    expect(late.status).toBe(403);
+    expect(late.body.errors?.map((e) => e.field)).toEqual(["expiresAt"]);
+  });
+
+  it("keeps publishable tokens off every management route", async () => {
+    const base = `/api/v1/users/${alice.user.id}/access-tokens`;
+    const published = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "browser", kind: "publishable", type: "read-only" },
+      })
+    ).body;
+    expect(published.token).toMatch(/^tpp_/);
+    const as = client(srv.url, published.token);
+    const ids = { userId: alice.user.id, tokenId: published.id, name: "orders" };
+    for (const op of ops.filter((o) => o.secured)) {
+      const res = await as<Problem>(op.method, fill(op.path, ids), bodyFor(op.method));
+      expect(res.status, op.id).toBe(403);
+      expect(res.body.detail, op.id).toBe(
+        "publishable tokens cannot use the management API; use a secret token",
+      );
+    }
+    // It still verifies for what it is for: reading, from the verify API.
+    const verified = await srv.anonymous<{ code: string }>("POST", "/api/v1/verify", {
+      body: { token: published.token, permission: "orders:read" },
+    });
+    expect(verified.body.code).toBe("VALID");
+  });
+
+  it("never lets a token lift the limits it is under, on itself or through another token", async () => {
+    const base = `/api/v1/users/${alice.user.id}/access-tokens`;
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const limits = {
+      expiresAt,
+      credits: { remaining: 100 },
+      rateLimit: { limit: 50, window: "1m" },
+      allowedIps: ["127.0.0.0/8", "::1"],
+    };
+    const metered = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "metered", type: "custom", permissions: ["tokens:*", "orders:read"], ...limits },
+      })
+    ).body;
+    const as = client(srv.url, metered.token);
+    const self = `${base}/${metered.id}`;
+    const lifts: [Record<string, unknown>, string][] = [
+      [{ credits: null }, "credits"],
+      [{ credits: { remaining: 1000 } }, "credits"],
+      [{ rateLimit: null }, "rateLimit"],
+      [{ rateLimit: { limit: 500, window: "1m" } }, "rateLimit"],
+      [{ rateLimit: { limit: 50, window: "1s" } }, "rateLimit"],
+      [{ expiresAt: null }, "expiresAt"],
+      [{ duration: "unlimited" }, "expiresAt"],
+      [{ expiresAt: new Date(Date.now() + 7_200_000).toISOString() }, "expiresAt"],
+      [{ allowedIps: [] }, "allowedIps"],
+      [{ allowedIps: ["0.0.0.0/0"] }, "allowedIps"],
+    ];
+    for (const [body, field] of lifts) {
+      const res = await as<Problem>("PATCH", self, { body });
+      expect(res.status, JSON.stringify(body)).toBe(403);
+      expect(
+        res.body.errors?.map((e) => e.field),
+        JSON.stringify(body),
+      ).toEqual([field]);
+    }
+    const unchanged = (await alice.as<AccessToken>("GET", self)).body;
+    expect(unchanged).toMatchObject({
+      expiresAt,
+      rateLimit: limits.rateLimit,
+      allowedIps: limits.allowedIps,
+    });
+    // Tightening is fine.
+    const tighter = await as<AccessToken>("PATCH", self, {
+      body: { credits: { remaining: 40 }, rateLimit: { limit: 40, window: "2m" }, allowedIps: ["127.0.0.1"] },
+    });
+    expect(tighter.status).toBe(200);
+    // Nor can it mint a token free of them: every limit it is under is named.
+    const free = await as<Problem>("POST", base, {
+      body: { name: "free", type: "custom", permissions: ["orders:read"] },
+    });
+    expect(free.status).toBe(403);
+    expect(free.body.errors?.map((e) => e.field)).toEqual([
+      "expiresAt",
+      "allowedIps",
+      "credits",
+      "rateLimit",
+    ]);
+    const within = await as<IssuedAccessToken>("POST", base, {
+      body: {
+        name: "within",
+        type: "custom",
+        permissions: ["orders:read"],
+        duration: "30m",
+        credits: { remaining: 5 },
+        rateLimit: { limit: 5, window: "5m" },
+        allowedIps: ["127.0.0.1/32"],
+      },
+    });
+    expect(within.status).toBe(201);
+    // ...or edit another token beyond them.
+    const widen = await as<Problem>("PATCH", `${base}/${within.body.id}`, { body: { credits: null } });
+    expect(widen.status).toBe(403);
+  });
+
+  it("counts management calls against the caller's own rate limit and credits", async () => {
+    const base = `/api/v1/users/${alice.user.id}/access-tokens`;
+    const limited = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "rated", type: "full-access", rateLimit: { limit: 2, window: "1h" } },
+      })
+    ).body;
+    const rated = client(srv.url, limited.token);
+    const first = await rated("GET", "/api/v1/access-tokens/self");
+    expect(first.status).toBe(200);
+    expect(first.headers.get("ratelimit-remaining")).toBe("1");
+    expect((await rated("GET", base)).status).toBe(200);
+    const refused = await rated<Problem>("GET", base);
+    expect(refused.status).toBe(429);
+    expect(refused.body.detail).toBe("the token's rate limit is exhausted");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    const paid = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "paid", type: "full-access", credits: { remaining: 2 } },
+      })
+    ).body;
+    const payer = client(srv.url, paid.token);
+    expect((await payer("GET", "/api/v1/user")).status).toBe(200);
+    expect((await payer<AccessToken>("GET", "/api/v1/access-tokens/self")).body.credits).toEqual({
+      remaining: 0,
+    });
+    const broke = await payer<Problem>("GET", "/api/v1/user");
+    expect(broke.status).toBe(403);
+    expect(broke.body.detail).toBe("the token's credits are used up");
   });
 });

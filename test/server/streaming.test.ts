@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { IssuedAccessToken } from "../../src/api/index.js";
+import type { IssuedAccessToken, User } from "../../src/api/index.js";
 import { createUserWithToken } from "../support/fixtures.js";
 import { client } from "../support/http.js";
 import {
@@ -8,7 +8,21 @@ import {
   startTestServerWith,
   type TestServer,
 } from "../support/token-server.js";
-import { isType, openWatch } from "../support/watch.js";
+import { isType, openWatch, type WatchStream } from "../support/watch.js";
+
+/** The server ends the stream within a bound (it would otherwise stay open for good). */
+async function endsWithin(watch: WatchStream, after: string, timeoutMs = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the stream stayed open after ${after}`)), timeoutMs);
+  });
+  try {
+    await Promise.race([watch.ended, late]);
+  } finally {
+    clearTimeout(timer);
+    watch.close();
+  }
+}
 
 describe.each(STORE_KINDS)("subscribe=true on %s", (kind) => {
   let srv: TestServer;
@@ -59,6 +73,45 @@ describe.each(STORE_KINDS)("subscribe=true on %s", (kind) => {
       [],
     );
     watch.close();
+  });
+
+  it("ends a stream once the token that opened it is revoked, expires or loses the permission", async () => {
+    const { user, as } = await createUserWithToken(srv, `closing-${kind}`);
+    const base = `/api/v1/users/${user.id}/access-tokens`;
+    const watching = async (name: string, extra: Record<string, unknown> = {}) => {
+      const made = (
+        await as<IssuedAccessToken>("POST", base, { body: { name, type: "full-access", ...extra } })
+      ).body;
+      const watch = await openWatch(`${srv.url}${base}?subscribe=true`, made.token);
+      await watch.next(isType("ADDED", name));
+      return { made, watch };
+    };
+
+    const revoked = await watching("revoked");
+    await as("DELETE", `${base}/${revoked.made.id}`);
+    await endsWithin(revoked.watch, "revocation");
+    expect((await client(srv.url, revoked.made.token)("GET", `${base}?subscribe=true`)).status).toBe(401);
+
+    const narrowed = await watching("narrowed");
+    await as("PATCH", `${base}/${narrowed.made.id}`, {
+      body: { type: "custom", permissions: ["tokens:create"] },
+    });
+    await endsWithin(narrowed.watch, "the permission to go");
+
+    const brief = await watching("brief", { expiresAt: new Date(Date.now() + 1500).toISOString() });
+    await endsWithin(brief.watch, "expiry");
+
+    // An admin watching another user's tokens: its own revocation makes no event in that stream.
+    const me = (await srv.admin<User>("GET", "/api/v1/user")).body;
+    const adminToken = (
+      await srv.admin<IssuedAccessToken>("POST", `/api/v1/users/${me.id}/access-tokens`, {
+        body: { name: `watcher-admin-${kind}`, type: "full-access" },
+      })
+    ).body;
+    const foreign = await openWatch(`${srv.url}${base}?subscribe=true`, adminToken.token);
+    await foreign.next(isType("ADDED", `closing-${kind}-token`));
+    await srv.admin("DELETE", `/api/v1/users/${me.id}/access-tokens/${adminToken.id}`);
+    await endsWithin(foreign, "the admin token's revocation");
   });
 
   it("404s a subscription to a token that does not exist", async () => {

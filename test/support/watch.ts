@@ -9,6 +9,8 @@ export interface WatchStream {
   ): Promise<Record<string, unknown>>;
   close(): void;
   response: Response;
+  /** Settles when the server ends the stream (or close() aborts it). */
+  ended: Promise<void>;
 }
 
 export async function openWatch(url: string, token: string): Promise<WatchStream> {
@@ -21,7 +23,7 @@ export async function openWatch(url: string, token: string): Promise<WatchStream
     resolve: (e: Record<string, unknown>) => void;
   }[] = [];
   let consumed = 0;
-  void (async () => {
+  const ended = (async () => {
     try {
       for await (const event of ndjsonLines(response)) {
         events.push(event);
@@ -40,6 +42,7 @@ export async function openWatch(url: string, token: string): Promise<WatchStream
   return {
     events,
     response,
+    ended,
     next(predicate, timeoutMs = 5000) {
       // Each call looks only at events after the one the previous call returned.
       const from = consumed;

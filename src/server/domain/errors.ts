@@ -13,6 +13,8 @@ export class DomainError extends Error {
     readonly title: string,
     message: string,
     readonly extra: { errors?: FieldError[]; existingId?: string } = {},
+    /** Response headers the answer needs (Retry-After, RateLimit-*). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -21,6 +23,9 @@ export class DomainError extends Error {
 export const unauthorized = (detail = "a valid token is required") =>
   new DomainError(401, "Unauthorized", detail);
 export const forbidden = (detail: string) => new DomainError(403, "Forbidden", detail);
+/** A refusal about what was asked for (not who asks): it names each field that goes too far. */
+export const forbiddenFields = (errors: FieldError[]) =>
+  new DomainError(403, "Forbidden", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
 export const notFound = (what: string) => new DomainError(404, "Not Found", `${what} not found`);
 export const conflict = (detail: string, extra: { existingId?: string } = {}) =>
   new DomainError(409, "Conflict", detail, extra);
@@ -28,4 +33,6 @@ export const invalid = (errors: FieldError[]) =>
   new DomainError(422, "Invalid request", errors.map((e) => `${e.field}: ${e.message}`).join("; "), {
     errors,
   });
+export const tooManyRequests = (detail: string, headers: Record<string, string>) =>
+  new DomainError(429, "Too Many Requests", detail, {}, headers);
 export const unavailable = (detail: string) => new DomainError(503, "Service Unavailable", detail);

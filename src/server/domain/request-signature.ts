@@ -6,7 +6,7 @@ import {
   verify as verifySignature,
 } from "node:crypto";
 import { httpbis } from "http-message-signatures";
-import { parseDictionary } from "structured-headers";
+import { type InnerList, type Item, parseDictionary } from "structured-headers";
 import type { SignedRequest } from "../../api/index.js";
 
 /** What a signature must cover: RFC 9421 components plus a creation time. */
@@ -54,13 +54,49 @@ export function contentDigestMatches(header: string, body: string | Buffer): boo
   return checked;
 }
 
+/** A request to check: the verify API's `request`, or a management call as received. */
+export type RequestToCheck = Omit<SignedRequest, "body"> & { body?: string | Buffer | undefined };
+
+/**
+ * The one signature the headers carry: its bytes (what replay protection keys on, so a
+ * re-serialised or relabelled header is still the same signature) and its `created` and
+ * `expires` parameters. A string when the headers are not what RFC 9421 asks for.
+ */
+function soleSignature(signature: string, input: string): { bytes: Buffer; created: number } | string {
+  let signatures: ReturnType<typeof parseDictionary>;
+  let inputs: ReturnType<typeof parseDictionary>;
+  try {
+    signatures = parseDictionary(signature);
+    inputs = parseDictionary(input);
+  } catch {
+    return "malformed signature headers";
+  }
+  if (inputs.size !== 1 || signatures.size !== 1) return "exactly one signature is expected";
+  const [label, [value]] = [...signatures][0] as [string, Item | InnerList];
+  const params = inputs.get(label)?.[1];
+  if (!params) return "Signature and Signature-Input name different signatures";
+  if (!(value instanceof ArrayBuffer) || value.byteLength === 0)
+    return "the signature is not a byte sequence";
+  const created = params.get("created");
+  if (!Number.isInteger(created)) return "the signature needs an integer created parameter";
+  const expires = params.get("expires");
+  if (expires !== undefined) {
+    // The library compares expires with a clock-skew allowance (and only when it is a number):
+    // a signature's own expiry is the signer's decision, honoured to the second.
+    if (!Number.isInteger(expires)) return "the signature's expires parameter is not an integer";
+    if ((expires as number) * 1000 <= Date.now()) return "the signature has expired (its expires parameter)";
+  }
+  return { bytes: Buffer.from(value), created: (created as number) * 1000 };
+}
+
 /**
  * Checks an HTTP Message Signature (RFC 9421) made with the token's Ed25519 key: exactly one
- * signature, covering method, path and Content-Digest, with a recent `created`. When the
- * body is at hand, the digest must match it. Returns the signature's digest for replay checks.
+ * signature, covering method, path and Content-Digest, with a recent `created` and, when it
+ * has one, an `expires` still ahead. When the body is at hand, the digest must match it.
+ * Returns the digest of the signature's bytes for replay checks.
  */
 export async function checkSignature(
-  request: SignedRequest | undefined,
+  request: RequestToCheck | undefined,
   publicKeyPem: string | null,
 ): Promise<SignatureCheck> {
   if (!request) return { ok: false, reason: "the request is not signed" };
@@ -69,13 +105,8 @@ export async function checkSignature(
   const signature = headers.signature;
   const input = headers["signature-input"];
   if (!signature || !input) return { ok: false, reason: "Signature and Signature-Input are required" };
-  try {
-    if (parseDictionary(input).size !== 1 || parseDictionary(signature).size !== 1) {
-      return { ok: false, reason: "exactly one signature is expected" };
-    }
-  } catch {
-    return { ok: false, reason: "malformed signature headers" };
-  }
+  const sole = soleSignature(signature, input);
+  if (typeof sole === "string") return { ok: false, reason: sole };
   const digestHeader = headers["content-digest"];
   if (!digestHeader) return { ok: false, reason: "Content-Digest is required" };
   if (request.body !== undefined && !contentDigestMatches(digestHeader, request.body)) {
@@ -86,14 +117,13 @@ export async function checkSignature(
     ? request.url
     : `http://${headers.host ?? "localhost"}${request.url.startsWith("/") ? "" : "/"}${request.url}`;
   const key = publicKey(publicKeyPem);
-  let created = 0;
   try {
     const verified = await httpbis.verifyMessage(
       {
-        keyLookup: async (params) => {
-          created = params.created instanceof Date ? params.created.getTime() : 0;
-          return { algs: ["ed25519"], verify: async (data, sig) => verifySignature(null, data, key, sig) };
-        },
+        keyLookup: async () => ({
+          algs: ["ed25519"],
+          verify: async (data, sig) => verifySignature(null, data, key, sig),
+        }),
         requiredFields: [...REQUIRED_COMPONENTS],
         requiredParams: ["created"],
         maxAge: SIGNATURE_MAX_AGE_S,
@@ -107,7 +137,7 @@ export async function checkSignature(
   }
   return {
     ok: true,
-    digest: createHash("sha256").update(signature).digest(),
-    expiresAt: new Date(created + (SIGNATURE_MAX_AGE_S + SIGNATURE_TOLERANCE_S) * 1000),
+    digest: createHash("sha256").update(sole.bytes).digest(),
+    expiresAt: new Date(sole.created + (SIGNATURE_MAX_AGE_S + SIGNATURE_TOLERANCE_S) * 1000),
   };
 }

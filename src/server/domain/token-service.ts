@@ -4,10 +4,11 @@ import type {
   RegenerateAccessTokenBody,
   UpdateAccessTokenBody,
 } from "../../api/index.js";
-import { covers, effectivePermissions, parseDuration } from "../../core/index.js";
+import { parseDuration } from "../../core/index.js";
 import type { AuditEntry, Store } from "../store/store.js";
 import { type Caller, requireTokenAccess } from "./caller.js";
-import { forbidden, invalid, notFound } from "./errors.js";
+import { invalid, notFound } from "./errors.js";
+import { requireWithinCaller } from "./grant-bounds.js";
 import type { Page, PageRequest, TokenRecord } from "./model.js";
 import type { Peppers } from "./peppers.js";
 import { issueSecret } from "./secrets.js";
@@ -21,18 +22,6 @@ export interface IssuedToken {
 }
 
 const MAX_GRACE_MS = 30 * 86_400_000;
-
-/** A token may not hand out more than it holds itself. */
-function requireGrantable(
-  caller: Caller,
-  settings: { type: TokenRecord["type"]; permissions: string[] },
-): void {
-  const wanted = effectivePermissions(settings.type, settings.permissions);
-  const excess = wanted.filter((p) => !covers(caller.permissions, [p]));
-  if (excess.length > 0) {
-    throw forbidden(`cannot grant permissions the calling token does not hold: ${excess.join(", ")}`);
-  }
-}
 
 export function tokenService(store: Store, peppers: Peppers, now: () => number) {
   const audit = (
@@ -74,8 +63,8 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
       const settings = buildSettings(body, undefined, now());
       const kind = body.kind ?? "secret";
       requireKindFits(kind, settings);
-      requireGrantable(caller, settings);
       const signedRequests = body.signedRequests ?? false;
+      requireWithinCaller(caller, { ...settings, signedRequests });
       const issued = issueSecret(peppers, kind, signedRequests);
       const id = randomUUID();
       const record = await store.tokens.create(
@@ -120,7 +109,7 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
         (current) => {
           const settings = buildSettings(body, current, now());
           requireKindFits(current.kind, settings);
-          requireGrantable(caller, settings);
+          requireWithinCaller(caller, { ...settings, signedRequests: current.signedRequests });
           return settings;
         },
         audit(caller, "token.update", { id: tokenId, userId }, { fields: Object.keys(body).sort() }),
@@ -143,6 +132,8 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
       const graceMs = body.gracePeriod ? (parseDuration(body.gracePeriod) ?? 0) : 0;
       if (graceMs > MAX_GRACE_MS) throw invalid([{ field: "gracePeriod", message: "must be at most 30d" }]);
       const signedRequests = body.signedRequests ?? current.signedRequests;
+      // The new secret is the token's whole power: only for a caller that holds at least as much.
+      requireWithinCaller(caller, { ...current, signedRequests });
       const issued = issueSecret(peppers, kind, signedRequests);
       const record = await store.tokens.replaceSecret(
         tokenId,

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { SignedRequest, VerifyCode } from "../../api/index.js";
+import type { VerifyCode } from "../../api/index.js";
 import { type Action, allows, covers } from "../../core/index.js";
 import type { Store } from "../store/store.js";
 import { checkRestrictions } from "./access-checks.js";
@@ -7,7 +7,7 @@ import type { CreditSpender } from "./credit-spender.js";
 import { type CredentialResolver, MISS } from "./credential-resolver.js";
 import type { ResolvedToken } from "./principal.js";
 import type { RateDecision, RateLimits } from "./rate-limits.js";
-import { checkSignature } from "./request-signature.js";
+import { checkSignature, type RequestToCheck } from "./request-signature.js";
 import type { UsageRecorder } from "./usage-recorder.js";
 
 export interface VerifyInput {
@@ -18,7 +18,7 @@ export interface VerifyInput {
   ip?: string | undefined;
   /** Credits to spend; default 1. */
   cost?: number | undefined;
-  request?: SignedRequest | undefined;
+  request?: RequestToCheck | undefined;
 }
 
 export interface VerifyOutcome {
@@ -45,7 +45,7 @@ function holds(granted: readonly string[], permission: string): boolean {
 }
 
 /**
- * Every use of a token goes through here: the verify API and forward auth. Cheap checks
+ * Every use of a token goes through here: the verify API, forward auth and management calls. Cheap checks
  * first, storage last, and only a VALID result spends credits or records a use. The common
  * case — a cached token without signature or credits — completes synchronously, with no
  * promise allocated. Storage failures propagate: the caller answers 503, never "valid".
@@ -63,7 +63,7 @@ export function createVerifier(deps: {
 
   function afterSignature(
     resolved: ResolvedToken,
-    input: VerifyInput,
+    input: Omit<VerifyInput, "token">,
     at: number,
   ): MaybeAsync<VerifyOutcome> {
     if (input.permission !== undefined && !holds(resolved.permissions, input.permission)) {
@@ -93,7 +93,10 @@ export function createVerifier(deps: {
     });
   }
 
-  function check(resolved: ResolvedToken | null, input: VerifyInput): MaybeAsync<VerifyOutcome> {
+  function check(
+    resolved: ResolvedToken | null,
+    input: Omit<VerifyInput, "token">,
+  ): MaybeAsync<VerifyOutcome> {
     if (!resolved) return NOT_FOUND;
     const at = now();
     const restricted = checkRestrictions(resolved, input, at);
@@ -109,6 +112,12 @@ export function createVerifier(deps: {
   }
 
   return {
+    /**
+     * One use of a token already resolved (a management call: authentication resolves it
+     * first to refuse publishable tokens before anything is spent).
+     */
+    use: (resolved: ResolvedToken, input: Omit<VerifyInput, "token">): MaybeAsync<VerifyOutcome> =>
+      check(resolved, input),
     verify(input: VerifyInput): MaybeAsync<VerifyOutcome> {
       const cached = resolver.cached(input.token);
       if (cached !== MISS) return check(cached, input);

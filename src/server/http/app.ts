@@ -9,6 +9,7 @@ import { type Logger, scrubTokens } from "../logger.js";
 import type { Authenticate } from "./authenticate.js";
 import type { Metrics } from "./metrics.js";
 import { fieldErrors, problem, sendProblem } from "./problem.js";
+import { keepRawBody } from "./raw-body.js";
 import { expressPath, type Route } from "./route.js";
 import { unstorableText } from "./storable-text.js";
 
@@ -96,7 +97,13 @@ export function createApp(deps: AppDeps): express.Express {
     res.set("connection", "close");
     next(Object.assign(new Error("request entity too large"), { type: "entity.too.large", status: 413 }));
   });
-  app.use(express.json({ limit: deps.bodyLimit, type: ["application/json", "application/*+json"] }));
+  app.use(
+    express.json({
+      limit: deps.bodyLimit,
+      type: ["application/json", "application/*+json"],
+      verify: keepRawBody,
+    }),
+  );
 
   for (const r of deps.routes) {
     app[r.method](expressPath(r.path), async (req: Request, res: Response, next: NextFunction) => {
@@ -200,7 +207,10 @@ export function createApp(deps: AppDeps): express.Express {
             : {};
       // Storage unreachable: the client is told to retry; the log keeps why.
       if (err.status === 503) req.log.warn({ err: err.cause ?? err }, "storage unavailable");
-      sendProblem(res, problem(err.status, err.title, err.message, err.extra), headers);
+      sendProblem(res, problem(err.status, err.title, err.message, err.extra), {
+        ...headers,
+        ...err.headers,
+      });
       return;
     }
     const parserError = err as { type?: string; status?: number; limit?: number };

@@ -1,3 +1,4 @@
+import type { Request, Response } from "express";
 import { z } from "zod";
 import {
   AccessToken,
@@ -10,9 +11,12 @@ import {
   UpdateAccessTokenBody,
   WatchEvent,
 } from "../../../api/index.js";
+import { type Caller, requireTokenAccess } from "../../domain/caller.js";
 import { notFound } from "../../domain/errors.js";
 import type { IssuedToken, TokenService } from "../../domain/token-service.js";
+import type { WatchScope } from "../../domain/token-watch.js";
 import type { Store } from "../../store/store.js";
+import type { Authenticate } from "../authenticate.js";
 import { type Route, route } from "../route.js";
 import { streamTokens } from "../token-stream.js";
 import { tokenView } from "../views.js";
@@ -30,7 +34,19 @@ const issuedView = (issued: IssuedToken): IssuedAccessToken => ({
 // The plain token must never be cached by a browser or proxy.
 const NO_STORE = { "cache-control": "no-store" };
 
-export function tokenRoutes(tokens: TokenService, store: Store, heartbeatMs: number): Route[] {
+export function tokenRoutes(
+  tokens: TokenService,
+  store: Store,
+  heartbeatMs: number,
+  /** Checks a stream's caller again (see token-stream.ts). */
+  revalidate: Authenticate,
+): Route[] {
+  const stream = (ctx: { req: Request; res: Response; caller: Caller }, scope: WatchScope): void =>
+    streamTokens(ctx.req, ctx.res, ctx.caller, scope, {
+      store,
+      heartbeatMs,
+      recheck: async () => requireTokenAccess(await revalidate(ctx.req), scope.userId, "read"),
+    });
   return [
     route({
       method: "get",
@@ -59,7 +75,7 @@ export function tokenRoutes(tokens: TokenService, store: Store, heartbeatMs: num
           cursor: query.cursor,
         });
         if (query.subscribe) {
-          streamTokens(req, res, store, { userId: params.userId }, heartbeatMs);
+          stream({ req, res, caller }, { userId: params.userId });
           return { streamed: true };
         }
         return { status: 200, body: { items: page.items.map(tokenView), nextCursor: page.nextCursor } };
@@ -104,7 +120,7 @@ export function tokenRoutes(tokens: TokenService, store: Store, heartbeatMs: num
       async handle({ caller, params, query, req, res }) {
         const token = await tokens.get(caller, params.userId, params.tokenId);
         if (query.subscribe) {
-          streamTokens(req, res, store, { userId: params.userId, tokenId: params.tokenId }, heartbeatMs);
+          stream({ req, res, caller }, { userId: params.userId, tokenId: params.tokenId });
           return { streamed: true };
         }
         return { status: 200, body: tokenView(token) };
