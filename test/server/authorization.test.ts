@@ -381,6 +381,29 @@ describe.each(STORE_KINDS)("authorization on %s", (kind) => {
     expect(widen.status).toBe(403);
   });
 
+  it("takes the credits a metered token gives another token from its own", async () => {
+    const base = `/api/v1/users/${alice.user.id}/access-tokens`;
+    const giver = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: { name: "giver", type: "full-access", credits: { remaining: 10 } },
+      })
+    ).body;
+    const as = client(srv.url, giver.token);
+    const child = await as<IssuedAccessToken>("POST", base, {
+      body: { name: "child", type: "read-only", credits: { remaining: 6 } },
+    });
+    expect(child.status).toBe(201);
+    // 10, less one for the call, less the 6 given, less one for this read.
+    expect((await as<AccessToken>("GET", "/api/v1/access-tokens/self")).body.credits).toEqual({
+      remaining: 2,
+    });
+    const more = await as<Problem>("POST", base, {
+      body: { name: "second", type: "read-only", credits: { remaining: 6 } },
+    });
+    expect(more.status).toBe(403);
+    expect(more.body.errors?.map((e) => e.field)).toEqual(["credits"]);
+  });
+
   it("counts management calls against the caller's own rate limit and credits", async () => {
     const base = `/api/v1/users/${alice.user.id}/access-tokens`;
     const limited = (

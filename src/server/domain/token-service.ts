@@ -7,7 +7,7 @@ import type {
 import { parseDuration } from "../../core/index.js";
 import type { AuditEntry, Store } from "../store/store.js";
 import { type Caller, requireTokenAccess } from "./caller.js";
-import { invalid, notFound } from "./errors.js";
+import { forbiddenFields, invalid, notFound } from "./errors.js";
 import { requireWithinCaller } from "./grant-bounds.js";
 import type { Page, PageRequest, TokenRecord } from "./model.js";
 import type { Peppers } from "./peppers.js";
@@ -50,6 +50,24 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
     return token;
   }
 
+  /**
+   * Credits a metered caller gives another token come out of its own, so minting tokens does
+   * not multiply a budget. Taken after every other check passed; not refunded if the write
+   * then fails (a lost credit, never a gained one).
+   */
+  async function payForCredits(caller: Caller, tokenId: string, granted: number): Promise<void> {
+    if (!caller.limits.credits || !caller.tokenId || caller.tokenId === tokenId || granted <= 0) return;
+    const spend = await store.usage.spendCredits(caller.tokenId, granted, new Date(now()));
+    if (spend && !spend.ok) {
+      throw forbiddenFields([
+        {
+          field: "credits.remaining",
+          message: `giving ${granted} credits takes them from the calling token, which has ${spend.remaining} left`,
+        },
+      ]);
+    }
+  }
+
   async function requireUser(userId: string) {
     const user = await store.users.get(userId);
     if (!user) throw notFound("user");
@@ -65,8 +83,9 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
       requireKindFits(kind, settings);
       const signedRequests = body.signedRequests ?? false;
       requireWithinCaller(caller, { ...settings, signedRequests });
-      const issued = issueSecret(peppers, kind, signedRequests);
       const id = randomUUID();
+      await payForCredits(caller, id, settings.credits?.remaining ?? 0);
+      const issued = issueSecret(peppers, kind, signedRequests);
       const record = await store.tokens.create(
         {
           id,
@@ -103,7 +122,13 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
       tokenId: string,
       body: UpdateAccessTokenBody,
     ): Promise<TokenRecord> {
-      await owned(caller, userId, tokenId, "update");
+      const before = await owned(caller, userId, tokenId, "update");
+      if (body.credits) {
+        // Checked before paying, and again on the row inside the update.
+        const settings = buildSettings(body, before, now());
+        requireWithinCaller(caller, { ...settings, signedRequests: before.signedRequests });
+        await payForCredits(caller, tokenId, body.credits.remaining - (before.credits?.remaining ?? 0));
+      }
       const record = await store.tokens.update(
         tokenId,
         (current) => {
