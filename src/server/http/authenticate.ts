@@ -1,6 +1,5 @@
 import type { Request } from "express";
 import type { IncomingHttpHeaders } from "node:http";
-import type { VerifyCode } from "../../api/index.js";
 import { checkRestrictions } from "../domain/access-checks.js";
 import { type Caller, callerOf } from "../domain/caller.js";
 import type { CredentialResolver } from "../domain/credential-resolver.js";
@@ -17,9 +16,12 @@ export type Authenticate = (req: Request) => Promise<Caller>;
 function refusal(
   outcome: Pick<VerifyOutcome, "code" | "reason" | "rate" | "resolved">,
 ): DomainError | undefined {
-  switch (outcome.code as Exclude<VerifyCode, "FORBIDDEN">) {
+  switch (outcome.code) {
     case "VALID":
       return undefined;
+    case "FORBIDDEN":
+      // Not asked for here (routes check their own permission); refused all the same.
+      return forbidden("the token lacks the permission");
     case "NOT_FOUND":
       return unauthorized("the token is not valid");
     case "EXPIRED":
