@@ -75,6 +75,25 @@ describe.each(STORE_KINDS)("subscribe=true on %s", (kind) => {
     watch.close();
   });
 
+  it("404s a subscription to a token that does not exist", async () => {
+    const { user, token } = await createUserWithToken(srv, `ghost-${kind}`);
+    const res = await client(srv.url, token.token)(
+      "GET",
+      `/api/v1/users/${user.id}/access-tokens/00000000-0000-4000-8000-000000000000?subscribe=true`,
+    );
+    expect(res.status).toBe(404);
+  });
+});
+
+describe.each(STORE_KINDS)("subscribe=true re-checking its caller on %s", (kind) => {
+  // Heartbeats far apart: the stream must end on the change itself (or the expiry), not on
+  // the next heartbeat's check.
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer(kind, { heartbeatMs: 600_000 });
+  });
+  afterAll(() => srv.close());
+
   it("ends a stream once the token that opened it is revoked, expires or loses the permission", async () => {
     const { user, as } = await createUserWithToken(srv, `closing-${kind}`);
     const base = `/api/v1/users/${user.id}/access-tokens`;
@@ -113,15 +132,6 @@ describe.each(STORE_KINDS)("subscribe=true on %s", (kind) => {
     await srv.admin("DELETE", `/api/v1/users/${me.id}/access-tokens/${adminToken.id}`);
     await endsWithin(foreign, "the admin token's revocation");
   });
-
-  it("404s a subscription to a token that does not exist", async () => {
-    const { user, token } = await createUserWithToken(srv, `ghost-${kind}`);
-    const res = await client(srv.url, token.token)(
-      "GET",
-      `/api/v1/users/${user.id}/access-tokens/00000000-0000-4000-8000-000000000000?subscribe=true`,
-    );
-    expect(res.status).toBe(404);
-  });
 });
 
 describe("subscribe=true across replicas on one PostgreSQL", () => {
@@ -147,6 +157,17 @@ describe("subscribe=true across replicas on one PostgreSQL", () => {
     await onB("DELETE", `${base}/${made.id}`);
     await watch.next(isType("DELETED", "from-b"));
     watch.close();
+  });
+
+  it("ends a stream on one replica when its token is revoked on the other", async () => {
+    const { user, as } = await createUserWithToken(a, "stream-cross");
+    const base = `/api/v1/users/${user.id}/access-tokens`;
+    const t = (await as<IssuedAccessToken>("POST", base, { body: { name: "streamer", type: "full-access" } }))
+      .body;
+    const watch = await openWatch(`${a.url}${base}?subscribe=true`, t.token);
+    await watch.next(isType("ADDED", "streamer"));
+    await client(b.url, t.token)("DELETE", `${base}/${t.id}`);
+    await endsWithin(watch, "revocation on the other replica");
   });
 
   it("revocation on one replica fails the token on the other within a second", async () => {
