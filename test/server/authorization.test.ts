@@ -381,6 +381,51 @@ describe.each(STORE_KINDS)("authorization on %s", (kind) => {
     expect(widen.status).toBe(403);
   });
 
+  it("keeps the IP and domain fences of tokens a fenced token makes inside its own", async () => {
+    const base = `/api/v1/users/${alice.user.id}/access-tokens`;
+    const fenced = (
+      await alice.as<IssuedAccessToken>("POST", base, {
+        body: {
+          name: "fenced-maker",
+          type: "full-access",
+          allowedIps: ["127.0.0.0/8", "::1", "10.1.0.0/16"],
+          allowedDomains: ["*.example.com", "admin.example.org:8443"],
+        },
+      })
+    ).body;
+    const as = client(srv.url, fenced.token);
+    const origin = { origin: "https://console.example.com" };
+    const make = (fences: Record<string, string[]>) =>
+      as<Problem>("POST", base, {
+        headers: origin,
+        body: { name: "fenced-child", type: "read-only", ...fences },
+      });
+    const inside = [
+      { allowedIps: ["127.0.0.1"], allowedDomains: ["shop.example.com"] },
+      {
+        allowedIps: ["10.1.2.0/24", "::1/128"],
+        allowedDomains: ["*.api.example.com", "admin.example.org:8443"],
+      },
+    ];
+    for (const fences of inside) expect((await make(fences)).status, JSON.stringify(fences)).toBe(201);
+    const outside: [Record<string, string[]>, string][] = [
+      [{ allowedIps: ["10.0.0.0/8"], allowedDomains: ["shop.example.com"] }, "allowedIps"],
+      [{ allowedIps: ["::2"], allowedDomains: ["shop.example.com"] }, "allowedIps"],
+      [{ allowedIps: ["127.0.0.1"], allowedDomains: ["example.com"] }, "allowedDomains"],
+      [{ allowedIps: ["127.0.0.1"], allowedDomains: ["*.example.net"] }, "allowedDomains"],
+      [{ allowedIps: ["127.0.0.1"], allowedDomains: ["admin.example.org"] }, "allowedDomains"],
+      [{ allowedIps: ["127.0.0.1"] }, "allowedDomains"],
+    ];
+    for (const [fences, field] of outside) {
+      const res = await make(fences);
+      expect(res.status, JSON.stringify(fences)).toBe(403);
+      expect(
+        res.body.errors?.map((e) => e.field),
+        JSON.stringify(fences),
+      ).toEqual([field]);
+    }
+  });
+
   it("takes the credits a metered token gives another token from its own", async () => {
     const base = `/api/v1/users/${alice.user.id}/access-tokens`;
     const giver = (
