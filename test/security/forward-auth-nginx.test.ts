@@ -163,6 +163,8 @@ describe("forward auth behind a real nginx", () => {
     listen 127.0.0.1:${port};
     location / {
       auth_request /_tokenplane;
+      auth_request_set $token_id $upstream_http_x_token_id;
+      proxy_set_header X-Token-Id $token_id;
       proxy_pass http://127.0.0.1:${app};
     }
     location = /_tokenplane {
