@@ -103,6 +103,9 @@ describe.each(STORE_KINDS)("GET /api/v1/authorize (forward auth) on %s", (kind) 
       ]);
     }
     expect((await nginx("GET", "/articlesx")).status).toBe(403);
+    // Not even a CORS preflight reaches the upstream on an ambiguous path.
+    expect((await nginx("OPTIONS", "/articles/../admin")).status).toBe(403);
+    expect((await nginx("OPTIONS", "/admin")).status).toBe(200);
     await srv.admin("PUT", "/api/v1/settings/default-permissions", { body: { permissions: [] } });
   });
 

@@ -173,38 +173,45 @@ function fromHeaders(
  * Plain `/api/v1/authorize` (kept for existing setups) reads whichever family is present, and
  * refuses a request that carries more than one: no proxy sets two, so a second is a client's.
  */
+const PROXY_ENDPOINTS = new Map<string, "nginx" | "ingress-nginx" | "traefik">([
+  [`${AUTHORIZE_PATH}/nginx`, "nginx"],
+  [`${AUTHORIZE_PATH}/ingress-nginx`, "ingress-nginx"],
+  [`${AUTHORIZE_PATH}/traefik`, "traefik"],
+]);
+const ENVOY_PATH = `${AUTHORIZE_PATH}/envoy`;
+const BELOW_ENVOY = `${ENVOY_PATH}/`;
+
 function originalRequest(req: IncomingMessage, url: string): Original {
   const h = req.headers;
-  const rest = url.slice(AUTHORIZE_PATH.length);
-  const nameEnd = rest.length > 1 ? rest.slice(1).search(/[/?]/) : -1;
-  const name = rest.startsWith("/") ? rest.slice(1, nameEnd === -1 ? undefined : nameEnd + 1) : "";
-  const below = nameEnd === -1 ? "" : rest.slice(nameEnd + 1);
-  switch (name) {
+  const query = url.indexOf("?");
+  const path = query === -1 ? url : url.slice(0, query);
+  switch (PROXY_ENDPOINTS.get(path)) {
     case "nginx":
+      return fromHeaders(h, "x-original-method", "x-original-uri", "nginx");
     case "ingress-nginx":
+      return fromHeaders(h, "x-original-method", "x-original-url", "ingress-nginx");
     case "traefik":
-      if (below.startsWith("/"))
-        return {
-          error: `nothing is served below ${AUTHORIZE_PATH}/${name}`,
-          errors: [{ field: "path", message: `must be ${AUTHORIZE_PATH}/${name}` }],
-        };
-      return name === "nginx"
-        ? fromHeaders(h, "x-original-method", "x-original-uri", "nginx")
-        : name === "traefik"
-          ? fromHeaders(h, "x-forwarded-method", "x-forwarded-uri", "Traefik")
-          : fromHeaders(h, "x-original-method", "x-original-url", "ingress-nginx");
-    case "envoy":
-      return {
-        method: (req.method ?? "GET").toUpperCase(),
-        uri: below.startsWith("/") ? below : `/${below}`,
-        field: "path",
-      };
+      return fromHeaders(h, "x-forwarded-method", "x-forwarded-uri", "Traefik");
   }
+  if (path === ENVOY_PATH || path.startsWith(BELOW_ENVOY)) {
+    const below = url.slice(ENVOY_PATH.length);
+    return {
+      method: (req.method ?? "GET").toUpperCase(),
+      uri: below.startsWith("/") ? below : `/${below}`,
+      field: "path",
+    };
+  }
+  for (const endpoint of PROXY_ENDPOINTS.keys())
+    if (path.startsWith(`${endpoint}/`))
+      return {
+        error: `nothing is served below ${endpoint}`,
+        errors: [{ field: "path", message: `must be ${endpoint}` }],
+      };
   // Plain /api/v1/authorize, or (Envoy, older configuration) a path below it.
   const traefik = h["x-forwarded-uri"] !== undefined || h["x-forwarded-method"] !== undefined;
   const nginx = h["x-original-uri"] !== undefined;
   const ingressNginx = h["x-original-url"] !== undefined;
-  const envoy = rest.startsWith("/");
+  const envoy = url.charCodeAt(AUTHORIZE_PATH.length) === 47;
   const families = Number(traefik) + Number(nginx) + Number(ingressNginx) + Number(envoy);
   const originalMethod = h["x-original-method"] !== undefined;
   if (families > 1 || (originalMethod && (traefik || envoy)))
@@ -218,7 +225,12 @@ function originalRequest(req: IncomingMessage, url: string): Original {
   if (traefik) return fromHeaders(h, "x-forwarded-method", "x-forwarded-uri", "Traefik");
   if (nginx) return fromHeaders(h, "x-original-method", "x-original-uri", "nginx");
   if (ingressNginx) return fromHeaders(h, "x-original-method", "x-original-url", "ingress-nginx");
-  if (envoy) return { method: (req.method ?? "GET").toUpperCase(), uri: rest, field: "path" };
+  if (envoy)
+    return {
+      method: (req.method ?? "GET").toUpperCase(),
+      uri: url.slice(AUTHORIZE_PATH.length),
+      field: "path",
+    };
   return {
     error: "send the original request's X-Forwarded-Uri (Traefik) or X-Original-URI (nginx)",
     errors: [{ field: "X-Forwarded-Uri", message: "is required (or X-Original-URI, X-Original-URL)" }],
@@ -291,17 +303,16 @@ export function forwardAuth(deps: {
 
     const decide = (policy: PolicySnapshot, body: Buffer | undefined): void => {
       if (original.error !== undefined) return answer(400, original.error, [], undefined, original.errors);
-      const uri = original.uri;
-      // CORS preflights carry no credentials by design; the request that follows is checked.
-      if (method === "OPTIONS") return answer(200, "", ALLOWED);
-      const action = METHOD_ACTIONS[method];
-      if (!action) return answer(403, "the original method is none of GET, HEAD, POST, PUT, PATCH, DELETE");
-      const match = matchRoute(policy, uri, method);
-      // Ambiguous paths are refused with 403, which every proxy passes on as a denial.
+      const match = matchRoute(policy, original.uri, method);
+      // Ambiguous paths are refused with 403 (whatever the method), which every proxy passes on as a denial.
       if (match.refused !== undefined)
         return answer(403, `the original path is ambiguous: it ${match.refused}`, [], undefined, [
           { field: original.field, message: match.refused },
         ]);
+      // CORS preflights carry no credentials by design; the request that follows is checked.
+      if (method === "OPTIONS") return answer(200, "", ALLOWED);
+      const action = METHOD_ACTIONS[method];
+      if (!action) return answer(403, "the original method is none of GET, HEAD, POST, PUT, PATCH, DELETE");
       if (!match.resource) return answer(403, "no registered resource covers this path");
       const permission = `${match.resource}:${action}`;
 
@@ -327,7 +338,7 @@ export function forwardAuth(deps: {
             if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
           return {
             method,
-            url: originalRequestUrl(h, uri, original.absoluteUrl),
+            url: originalRequestUrl(h, original.uri, original.absoluteUrl),
             headers,
             ...(body && body.length > 0 ? { body: body.toString("utf8") } : {}),
           };
