@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MIN_ADMIN_TOKEN_LENGTH } from "./domain/bootstrap.js";
+import { adminTokenProblem } from "./domain/secret-strength.js";
 
 /** Everything the token server can be told. The CLI builds this from flags and environment. */
 export interface ServerOptions {
@@ -11,7 +11,7 @@ export interface ServerOptions {
   memory?: boolean;
   databaseUrl?: string;
   databasePoolSize?: number;
-  /** TOKENPLANE_ADMIN_TOKEN: the admin token itself (≥ 32 characters). */
+  /** TOKENPLANE_ADMIN_TOKEN: the admin token itself (≥ 32 characters, not plainly predictable). */
   adminToken?: string;
   /** Where to write a generated admin token (mode 0600) instead of printing it. */
   adminTokenFile?: string;
@@ -39,7 +39,10 @@ const EnvSchema = z.object({
     .optional(),
   TOKENPLANE_ADMIN_TOKEN: z
     .string()
-    .min(MIN_ADMIN_TOKEN_LENGTH, `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`)
+    .superRefine((token, ctx) => {
+      const problem = adminTokenProblem(token);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .optional(),
   TOKENPLANE_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
   TOKENPLANE_PEPPER: z.string().min(1).optional(),

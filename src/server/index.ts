@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import type { TokenServerApi } from "../api/index.js";
 import { type ServerOptions, DEFAULT_DATA_DIR, DEFAULT_PORT } from "./config.js";
 import { auditService } from "./domain/audit-service.js";
-import { ADMIN_USER, bootstrapAdmin } from "./domain/bootstrap.js";
+import { ADMIN_USER, assertAdminToken, bootstrapAdmin } from "./domain/bootstrap.js";
 import { systemCaller } from "./domain/caller.js";
 import { createAccessPolicy } from "./domain/access-policy.js";
 import { createCredentialResolver } from "./domain/credential-resolver.js";
@@ -89,6 +89,8 @@ export async function startServer(
   logger?: Logger,
   hooks: ServerHooks = {},
 ): Promise<RunningServer> {
+  // Before anything is opened: a predictable admin token is a configuration error.
+  assertAdminToken(options.adminToken);
   const log = logger ?? createLogger({ level: options.logLevel });
   const now = options.now ?? Date.now;
   const storage = storageOf(options);

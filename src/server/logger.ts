@@ -45,12 +45,33 @@ export function scrubTokens(text: string, secrets: readonly string[] = []): stri
   return out;
 }
 
+/**
+ * A token (or what is left of one: truncated, padded, mistyped) inside a JSON log line: from
+ * the prefix, also percent-encoded, to the end of the JSON string it is in.
+ */
+const TOKEN_IN_JSON = /tp[sp](?:_|%5[Ff])(?:[^"\\]|\\.)*/g;
+
+/**
+ * Every log line, whatever field or message carries it, with anything shaped like a token
+ * cut to its display prefix (8 characters, as audit records show it).
+ */
+export function scrubLine(line: string): string {
+  return line.replace(TOKEN_IN_JSON, (t) => {
+    if (t.length <= 8) return t;
+    // Never keep half of a JSON escape: the line must stay valid JSON.
+    const head = t.slice(0, 8);
+    const escape = head.indexOf("\\");
+    return `${escape === -1 ? head : head.slice(0, escape)}[REDACTED]`;
+  });
+}
+
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       level: options.level ?? "info",
       base: { service: "tokenplane" },
       redact: { paths: REDACT, censor: "[REDACTED]" },
+      hooks: { streamWrite: scrubLine },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination ?? pino.destination({ sync: false }),

@@ -126,9 +126,8 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
     issued.push(srv.adminToken);
     doc = (await srv.anonymous<Doc>("GET", "/openapi.json")).body;
     // Verify and forward auth have their own properties below (bodies, header styles).
-    const fastPath = new Set(["/api/v1/verify", "/api/v1/authorize"]);
     operations = Object.entries(doc.paths)
-      .filter(([path]) => !fastPath.has(path))
+      .filter(([path]) => path !== "/api/v1/verify" && !path.startsWith("/api/v1/authorize"))
       .flatMap(([path, methods]) =>
         Object.entries(methods).map(([method, op]) => ({
           [fc.toStringMethod]: () => op.operationId,
@@ -796,16 +795,25 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom("traefik", "nginx", "nginx-url", "envoy", "none"),
+          // The proxy's own endpoint, or the plain one that reads whichever proxy's headers.
+          fc.boolean(),
           method,
           uri,
           fc.option(fc.tuple(tokenCase(holderTokens), anyStyle), { nil: undefined, freq: 5 }),
           fc.option(extraHeaders, { nil: undefined }),
           fc.option(forwardedBody, { nil: undefined, freq: 4 }),
-          async (how, originalMethod, originalUri, carried, extra, body) => {
+          async (how, dedicated, originalMethod, originalUri, carried, extra, body) => {
             const value = headerSafe(originalUri);
             const m = headerSafe(originalMethod);
             const headers: [string, string][] = [["Host", "fuzz"]];
-            let target = "/api/v1/authorize";
+            const endpoint = {
+              traefik: "/traefik",
+              nginx: "/nginx",
+              "nginx-url": "/ingress-nginx",
+              envoy: "/envoy",
+              none: "/nginx",
+            };
+            let target = `/api/v1/authorize${dedicated ? endpoint[how] : ""}`;
             let method = "GET";
             if (how === "traefik") {
               headers.push(
@@ -822,7 +830,7 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
                 ["X-Original-URL", `https://shop.example.com${value.startsWith("/") ? "" : "/"}${value}`],
               );
             } else if (how === "envoy") {
-              target = `/api/v1/authorize${rawSafe(value.startsWith("/") ? value : `/${value}`)}`;
+              target = `${target}${rawSafe(value.startsWith("/") ? value : `/${value}`)}`;
               method = /^[A-Z]{1,10}$/.test(m) && m !== "CONNECT" ? m : "GET";
             }
             const token = carried ? headerSafe(carried[0].token) : undefined;

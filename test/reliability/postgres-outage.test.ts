@@ -348,7 +348,7 @@ describe("PostgreSQL stopped and started under load", () => {
       startTestServerWith({
         databaseUrl: closed.toString(),
         pepper: `1:${"p".repeat(40)}`,
-        adminToken: "a".repeat(40),
+        adminToken: randomBytes(24).toString("hex"),
       }),
     ).rejects.toThrow(/ECONNREFUSED/);
   });

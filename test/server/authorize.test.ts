@@ -76,23 +76,102 @@ describe.each(STORE_KINDS)("GET /api/v1/authorize (forward auth) on %s", (kind) 
     expect((await nginx("POST", "/api/orders/export", auth)).status).toBe(403);
   });
 
-  it("resolves dot segments and encodings before matching, so a prefix cannot be sidestepped", async () => {
+  it("refuses paths that proxies and upstreams could read differently (403, naming why)", async () => {
     await srv.admin("PUT", "/api/v1/settings/default-permissions", {
       body: { permissions: ["articles:read"] },
     });
     expect((await nginx("GET", "/articles/1")).status).toBe(200);
-    for (const uri of [
-      "/articles/../admin/users",
-      "/articles/%2e%2e/admin",
-      "/articles/..%2Fadmin",
-      "//admin",
-      "/articles/./../admin",
-    ]) {
-      expect((await nginx("GET", uri)).status, uri).toBe(401);
+    expect((await nginx("GET", "/articles/caf%C3%A9?x=%2e%2e")).status).toBe(200);
+    for (const [uri, why] of [
+      ["/articles/../admin/users", "dot segment"],
+      ["/articles/%2e%2e/admin", "percent-encodes"],
+      ["/articles/..%2Fadmin", "percent-encodes"],
+      ["//admin", "empty segment"],
+      ["/articles/./../admin", "dot segment"],
+      ["/articles;/../admin", "; parameter"],
+      ["/articles\\..\\admin", "backslash"],
+      ["/articles/%E0%A4%A", "malformed"],
+      ["/articles/%E0%A4", "not UTF-8"],
+      ["/Admin", "another resource"],
+      ["/%61dmin", "percent-encodes"],
+    ] as const) {
+      const res = await nginx("GET", uri);
+      expect(res.status, uri).toBe(403);
+      expect(res.body.detail, uri).toContain(why);
+      expect(res.body.errors, uri).toEqual([
+        { field: "X-Original-URI", message: expect.stringContaining(why) },
+      ]);
     }
-    expect((await nginx("GET", "/articles/%E0%A4%A")).status).toBe(400);
     expect((await nginx("GET", "/articlesx")).status).toBe(403);
+    // Not even a CORS preflight reaches the upstream on an ambiguous path.
+    expect((await nginx("OPTIONS", "/articles/../admin")).status).toBe(403);
+    expect((await nginx("OPTIONS", "/admin")).status).toBe(200);
     await srv.admin("PUT", "/api/v1/settings/default-permissions", { body: { permissions: [] } });
+  });
+
+  it("covers a trailing-slash prefix's own root, segment-wise", async () => {
+    await srv.admin("POST", "/api/v1/resources", {
+      body: { name: "baskets", routes: [{ pathPrefix: "/baskets/" }] },
+    });
+    const t = await create({ name: "basket", type: "custom", permissions: ["baskets:read"] });
+    const auth = { authorization: `Bearer ${t.token}` };
+    await waitFor(async () => (await nginx("GET", "/baskets/1", auth)).status === 200, {
+      what: "the baskets route",
+    });
+    expect((await nginx("GET", "/baskets", auth)).status).toBe(200);
+    expect((await nginx("GET", "/baskets/", auth)).status).toBe(200);
+    expect((await nginx("GET", "/basketsx", auth)).status).toBe(403);
+  });
+
+  it("reads each proxy's own headers at its endpoint, never a client's", async () => {
+    const t = await create({ name: "one-way", type: "custom", permissions: ["articles:read"] });
+    const auth = { authorization: `Bearer ${t.token}` };
+    // The real request is DELETE /admin; the client adds another proxy's headers naming an allowed one.
+    const spoofTraefik = { "x-forwarded-method": "GET", "x-forwarded-uri": "/articles/1" };
+    const spoofNginx = { "x-original-method": "GET", "x-original-uri": "/articles/1" };
+    const at = (endpoint: string, headers: Record<string, string>, method = "GET") =>
+      srv.anonymous(method, `/api/v1/authorize${endpoint}`, { headers: { ...auth, ...headers } });
+    const nginxSent = { "x-original-method": "DELETE", "x-original-uri": "/admin" };
+    expect((await at("/nginx", { ...nginxSent, ...spoofTraefik })).status).toBe(403);
+    expect((await at("/nginx", { ...spoofNginx, ...spoofTraefik })).status).toBe(200);
+    const ingressSent = { "x-original-method": "DELETE", "x-original-url": "https://shop.example.com/admin" };
+    expect((await at("/ingress-nginx", { ...ingressSent, "x-original-uri": "/articles/1" })).status).toBe(
+      403,
+    );
+    expect(
+      (
+        await at("/ingress-nginx", {
+          "x-original-method": "GET",
+          "x-original-url": "https://shop.example.com/articles/1",
+        })
+      ).status,
+    ).toBe(200);
+    const traefikSent = { "x-forwarded-method": "DELETE", "x-forwarded-uri": "/admin" };
+    expect((await at("/traefik", { ...traefikSent, ...spoofNginx })).status).toBe(403);
+    expect((await at("/traefik", spoofTraefik)).status).toBe(200);
+    expect((await at("/envoy/admin", { ...spoofNginx, ...spoofTraefik }, "DELETE")).status).toBe(403);
+    expect((await at("/envoy/articles/1?x=1", {})).status).toBe(200);
+    // Plain /api/v1/authorize: one proxy's headers work; more than one is refused.
+    expect((await at("", spoofNginx)).status).toBe(200);
+    expect((await at("", spoofTraefik)).status).toBe(200);
+    for (const [endpoint, sent] of [
+      ["", nginxSent],
+      ["", ingressSent],
+      ["", traefikSent],
+      ["/admin", {}],
+    ] as const) {
+      const mixed = await at(endpoint, {
+        ...sent,
+        ...(endpoint === "" && "x-forwarded-uri" in sent ? spoofNginx : spoofTraefik),
+      });
+      expect(mixed.status, JSON.stringify(sent)).toBe(400);
+      expect(mixed.body.detail).toContain("more than one proxy");
+    }
+    // A missing header is named.
+    const missing = await at("/nginx", { "x-original-uri": "/articles/1" });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors).toEqual([{ field: "X-Original-Method", message: "is required" }]);
+    expect((await at("/traefik/x", spoofTraefik)).status).toBe(400);
   });
 
   it("lets anonymous requests through only as the default permissions allow", async () => {

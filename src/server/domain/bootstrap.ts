@@ -3,17 +3,23 @@ import { displayPrefix, generateToken } from "../../core/index.js";
 import { type AuditEntry, type Store, SYSTEM_ACTOR } from "../store/store.js";
 import { DomainError } from "./errors.js";
 import { hashSecret, type Peppers } from "./peppers.js";
+import { adminTokenProblem } from "./secret-strength.js";
 
 export const ADMIN_USER = "admin";
 const ADMIN_TOKEN_EXTERNAL_ID = "tokenplane:bootstrap-admin";
 /** Shown instead of a prefix for an admin token from the environment (not our format). */
 const ENV_DISPLAY = "(env)";
-export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 export interface BootstrapResult {
   tokenId: string;
   /** Set only when this start generated the admin token: show it once, then forget it. */
   generated?: string;
+}
+
+/** Refuses a configured admin token that is short or plainly not random, saying what is required. */
+export function assertAdminToken(adminToken: string | undefined): void {
+  const problem = adminToken === undefined ? undefined : adminTokenProblem(adminToken);
+  if (problem) throw new Error(`TOKENPLANE_ADMIN_TOKEN ${problem}`);
 }
 
 function isConflict(err: unknown): boolean {
@@ -31,6 +37,7 @@ export async function bootstrapAdmin(
   peppers: Peppers,
   adminToken?: string,
 ): Promise<BootstrapResult> {
+  assertAdminToken(adminToken);
   const audit = (action: string, targetType: string, targetId: string, details = {}): AuditEntry => ({
     actor: SYSTEM_ACTOR,
     action,

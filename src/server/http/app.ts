@@ -27,10 +27,15 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A token's prefix: a client that sends one as its request id gets it neither echoed nor logged. */
+const TOKEN_PREFIX = /tp[sp]_/i;
 
+/** The client's X-Request-Id when it is short, plain and not shaped like a token; else a fresh one. */
 function requestId(req: IncomingMessage): string {
   const given = req.headers["x-request-id"];
-  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof given === "string" && REQUEST_ID.test(given) && !TOKEN_PREFIX.test(given)
+    ? given
+    : randomUUID();
 }
 
 function hasBody(req: Request): boolean {

@@ -36,6 +36,7 @@ export function createFastPath(deps: FastPathDeps): (req: IncomingMessage, res: 
   const verify = verifyEndpoint({ ...deps, failed });
   const authorize = forwardAuth({ ...deps, failed });
 
+  const belowAuthorize = `${AUTHORIZE_PATH}/`;
   return (req, res) => {
     const url = req.url ?? "";
     const query = url.indexOf("?");
@@ -44,7 +45,7 @@ export function createFastPath(deps: FastPathDeps): (req: IncomingMessage, res: 
       verify(req, res, performance.now());
       return true;
     }
-    if (path === AUTHORIZE_PATH || path.startsWith(`${AUTHORIZE_PATH}/`)) {
+    if (path === AUTHORIZE_PATH || path.startsWith(belowAuthorize)) {
       authorize(req, res, performance.now());
       return true;
     }

@@ -121,10 +121,125 @@ function originalRequestUrl(h: IncomingHttpHeaders, uri: string, originalUrl: st
   return `${proto}://${host}${uri.startsWith("/") ? "" : "/"}${uri}`;
 }
 
+/** The original request as the proxy reported it, or why it cannot be read (a 400). */
+type Original =
+  | { method: string; uri: string; field: string; absoluteUrl?: string; error?: undefined }
+  | { error: string; errors: { field: string; message: string }[] };
+
+const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i;
+
+/** Header names as the README and error messages spell them. */
+const SPELLED = {
+  "x-original-method": "X-Original-Method",
+  "x-original-uri": "X-Original-URI",
+  "x-original-url": "X-Original-URL",
+  "x-forwarded-method": "X-Forwarded-Method",
+  "x-forwarded-uri": "X-Forwarded-Uri",
+} as const;
+
+function fromHeaders(
+  h: IncomingHttpHeaders,
+  methodHeader: "x-original-method" | "x-forwarded-method",
+  uriHeader: "x-original-uri" | "x-forwarded-uri" | "x-original-url",
+  proxy: string,
+): Original {
+  const method = one(h[methodHeader]);
+  const uri = one(h[uriHeader]);
+  if (method !== undefined && uri !== undefined) {
+    const field = SPELLED[uriHeader];
+    if (uriHeader !== "x-original-url") return { method: method.toUpperCase(), uri, field };
+    // ingress-nginx: `$scheme://$http_host$request_uri`.
+    return { method: method.toUpperCase(), uri: uri.replace(ABSOLUTE, ""), field, absoluteUrl: uri };
+  }
+  const missing = [
+    ...(method === undefined ? [SPELLED[methodHeader]] : []),
+    ...(uri === undefined ? [SPELLED[uriHeader]] : []),
+  ];
+  return {
+    error: `${proxy} must send ${missing.join(" and ")} (see the README's forward-auth section)`,
+    errors: missing.map((field) => ({ field, message: "is required" })),
+  };
+}
+
 /**
- * Forward auth for ingress controllers: `GET /api/v1/authorize` (any method). The original
- * request comes from X-Forwarded-Method/-Uri (Traefik), X-Original-Method/-URI or
- * X-Original-URL (nginx), or is the request itself below the path (Envoy ext_authz).
+ * Where the original method and path come from, per integration. Only headers the proxy
+ * itself sets (replacing any a client sent) are read; the others are the client's to
+ * choose, so they are never consulted:
+ * - nginx (`auth_request`): X-Original-Method + X-Original-URI, as the README's config sets them;
+ * - ingress-nginx: X-Original-Method + X-Original-URL;
+ * - Traefik: X-Forwarded-Method + X-Forwarded-Uri (Traefik overwrites them);
+ * - Envoy ext_authz (HTTP service, `path_prefix: /api/v1/authorize/envoy`): the request's own
+ *   method and the path below the prefix.
+ * Plain `/api/v1/authorize` (kept for existing setups) reads whichever family is present, and
+ * refuses a request that carries more than one: no proxy sets two, so a second is a client's.
+ */
+const PROXY_ENDPOINTS = new Map<string, "nginx" | "ingress-nginx" | "traefik">([
+  [`${AUTHORIZE_PATH}/nginx`, "nginx"],
+  [`${AUTHORIZE_PATH}/ingress-nginx`, "ingress-nginx"],
+  [`${AUTHORIZE_PATH}/traefik`, "traefik"],
+]);
+const ENVOY_PATH = `${AUTHORIZE_PATH}/envoy`;
+const BELOW_ENVOY = `${ENVOY_PATH}/`;
+
+function originalRequest(req: IncomingMessage, url: string): Original {
+  const h = req.headers;
+  const query = url.indexOf("?");
+  const path = query === -1 ? url : url.slice(0, query);
+  switch (PROXY_ENDPOINTS.get(path)) {
+    case "nginx":
+      return fromHeaders(h, "x-original-method", "x-original-uri", "nginx");
+    case "ingress-nginx":
+      return fromHeaders(h, "x-original-method", "x-original-url", "ingress-nginx");
+    case "traefik":
+      return fromHeaders(h, "x-forwarded-method", "x-forwarded-uri", "Traefik");
+  }
+  if (path === ENVOY_PATH || path.startsWith(BELOW_ENVOY)) {
+    const below = url.slice(ENVOY_PATH.length);
+    return {
+      method: (req.method ?? "GET").toUpperCase(),
+      uri: below.startsWith("/") ? below : `/${below}`,
+      field: "path",
+    };
+  }
+  for (const endpoint of PROXY_ENDPOINTS.keys())
+    if (path.startsWith(`${endpoint}/`))
+      return {
+        error: `nothing is served below ${endpoint}`,
+        errors: [{ field: "path", message: `must be ${endpoint}` }],
+      };
+  // Plain /api/v1/authorize, or (Envoy, older configuration) a path below it.
+  const traefik = h["x-forwarded-uri"] !== undefined || h["x-forwarded-method"] !== undefined;
+  const nginx = h["x-original-uri"] !== undefined;
+  const ingressNginx = h["x-original-url"] !== undefined;
+  const envoy = url.charCodeAt(AUTHORIZE_PATH.length) === 47;
+  const families = Number(traefik) + Number(nginx) + Number(ingressNginx) + Number(envoy);
+  const originalMethod = h["x-original-method"] !== undefined;
+  if (families > 1 || (originalMethod && (traefik || envoy)))
+    return {
+      error:
+        "the request carries the original-request headers of more than one proxy; use the endpoint for yours, e.g. /api/v1/authorize/nginx",
+      errors: [
+        { field: "headers", message: "X-Forwarded-*, X-Original-URI, X-Original-URL: only one proxy's" },
+      ],
+    };
+  if (traefik) return fromHeaders(h, "x-forwarded-method", "x-forwarded-uri", "Traefik");
+  if (nginx) return fromHeaders(h, "x-original-method", "x-original-uri", "nginx");
+  if (ingressNginx) return fromHeaders(h, "x-original-method", "x-original-url", "ingress-nginx");
+  if (envoy)
+    return {
+      method: (req.method ?? "GET").toUpperCase(),
+      uri: url.slice(AUTHORIZE_PATH.length),
+      field: "path",
+    };
+  return {
+    error: "send the original request's X-Forwarded-Uri (Traefik) or X-Original-URI (nginx)",
+    errors: [{ field: "X-Forwarded-Uri", message: "is required (or X-Original-URI, X-Original-URL)" }],
+  };
+}
+
+/**
+ * Forward auth for ingress controllers: `/api/v1/authorize/<proxy>` (any method; see
+ * `originalRequest` for what each proxy's endpoint reads).
  */
 export function forwardAuth(deps: {
   verifier: Verifier;
@@ -139,21 +254,9 @@ export function forwardAuth(deps: {
   const observe = routeMetrics(deps.metrics, AUTHORIZE_PATH);
 
   return (req: IncomingMessage, res: ServerResponse, started: number): void => {
-    const url = req.url ?? AUTHORIZE_PATH;
     const h = req.headers;
-    const envoyPath = url.startsWith(`${AUTHORIZE_PATH}/`) ? url.slice(AUTHORIZE_PATH.length) : undefined;
-    const originalUrl = one(h["x-original-url"]);
-    const method = (
-      one(h["x-forwarded-method"]) ??
-      one(h["x-original-method"]) ??
-      req.method ??
-      "GET"
-    ).toUpperCase();
-    const uri =
-      one(h["x-forwarded-uri"]) ??
-      one(h["x-original-uri"]) ??
-      (originalUrl ? originalUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "") || "/" : undefined) ??
-      envoyPath;
+    const original = originalRequest(req, req.url ?? AUTHORIZE_PATH);
+    const method = original.error === undefined ? original.method : "GET";
 
     // Metric labels only for methods forward auth knows: the header is the client's to choose.
     const label = method in METHOD_ACTIONS || method === "OPTIONS" ? method : "OTHER";
@@ -175,16 +278,6 @@ export function forwardAuth(deps: {
       }
       observe(label, status, started, code);
     };
-    /** A 400 names the header (or, for Envoy, the path) that carried the bad original URI. */
-    const uriSource = (): string =>
-      h["x-forwarded-uri"] !== undefined
-        ? "X-Forwarded-Uri"
-        : h["x-original-uri"] !== undefined
-          ? "X-Original-URI"
-          : originalUrl !== undefined
-            ? "X-Original-URL"
-            : "path";
-
     const verdict = (outcome: VerifyOutcome): void => {
       const code = outcome.code;
       if (outcome.reason && deps.log.isLevelEnabled("debug"))
@@ -209,23 +302,17 @@ export function forwardAuth(deps: {
     };
 
     const decide = (policy: PolicySnapshot, body: Buffer | undefined): void => {
-      if (uri === undefined)
-        return answer(
-          400,
-          "send the original request's X-Forwarded-Uri (Traefik) or X-Original-URI (nginx)",
-          [],
-          undefined,
-          [{ field: "X-Forwarded-Uri", message: "is required (or X-Original-URI, X-Original-URL)" }],
-        );
+      if (original.error !== undefined) return answer(400, original.error, [], undefined, original.errors);
+      const match = matchRoute(policy, original.uri, method);
+      // Ambiguous paths are refused with 403 (whatever the method), which every proxy passes on as a denial.
+      if (match.refused !== undefined)
+        return answer(403, `the original path is ambiguous: it ${match.refused}`, [], undefined, [
+          { field: original.field, message: match.refused },
+        ]);
       // CORS preflights carry no credentials by design; the request that follows is checked.
       if (method === "OPTIONS") return answer(200, "", ALLOWED);
       const action = METHOD_ACTIONS[method];
       if (!action) return answer(403, "the original method is none of GET, HEAD, POST, PUT, PATCH, DELETE");
-      const match = matchRoute(policy, uri, method);
-      if (match.path === undefined)
-        return answer(400, "the original URI cannot be decoded", [], undefined, [
-          { field: uriSource(), message: "cannot be decoded (bad percent-encoding, NUL or backslash)" },
-        ]);
       if (!match.resource) return answer(403, "no registered resource covers this path");
       const permission = `${match.resource}:${action}`;
 
@@ -251,7 +338,7 @@ export function forwardAuth(deps: {
             if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
           return {
             method,
-            url: originalRequestUrl(h, uri, originalUrl),
+            url: originalRequestUrl(h, original.uri, original.absoluteUrl),
             headers,
             ...(body && body.length > 0 ? { body: body.toString("utf8") } : {}),
           };
