@@ -1,4 +1,7 @@
-import { compileErrors, evaluateRules } from "./cel-rules.js";
+import { evaluateRules } from "./cel-rules.js";
+import { celErrors } from "./crd-cel.js";
+import { defaultErrors, openApiSchemaErrors } from "./crd-openapi-schema.js";
+import { structuralErrors } from "./crd-structural.js";
 import { childPath, indexPath, invalid, notSupported, required, type FieldError } from "./field-errors.js";
 import { isObject, type Json, type JsonObject } from "./json.js";
 import { dnsLabelErrors, dnsSubdomainErrors } from "./metadata-validation.js";
@@ -111,6 +114,19 @@ export function establishedStatus(crd: JsonObject, now: string): JsonObject {
   };
 }
 
+/**
+ * validateCustomResourceDefinitionValidation: structural rules first (and defaults only for a
+ * structural schema), then the keyword checks, then CEL, only when nothing else was wrong.
+ */
+function versionSchemaErrors(schema: Schema, path: string, statusSubresource: boolean): FieldError[] {
+  const schemaPath = `${path}.openAPIV3Schema`;
+  const structural = structuralErrors(schema, schemaPath);
+  const defaults = structural.length === 0 ? defaultErrors(schema, schemaPath) : [];
+  const keywords = openApiSchemaErrors(schema, path, statusSubresource);
+  const errs = [...structural, ...defaults, ...keywords];
+  return errs.length === 0 ? celErrors(schema, schemaPath) : errs;
+}
+
 export function validateCrd(crd: JsonObject, old: JsonObject | undefined): FieldError[] {
   const errs: FieldError[] = [];
   const spec = specOf(crd);
@@ -147,9 +163,8 @@ export function validateCrd(crd: JsonObject, old: JsonObject | undefined): Field
       errs.push(required(schemaPath, "schemas are required"));
       return;
     }
-    if (schema.type !== "object")
-      errs.push(invalid(`${schemaPath}.type`, schema.type ?? "", "must be object at the root"));
-    errs.push(...compileErrors(schema, schemaPath));
+    const subresources = isObject(version.subresources) ? version.subresources : {};
+    errs.push(...versionSchemaErrors(schema, `${path}.schema`, isObject(subresources.status)));
   });
   if (old) {
     const oldSpec = specOf(old);
