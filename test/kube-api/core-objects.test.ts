@@ -273,6 +273,23 @@ describe("Leases", () => {
     });
   });
 
+  it("reads acquireTime and renewTime as MicroTime: six fractional digits, or 400", async () => {
+    const res = await fetch(`${api.url}/apis/coordination.k8s.io/v1/namespaces/default/leases`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${api.kubeConfig().getCurrentUser()?.token ?? ""}`,
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify({
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: "millis" },
+        spec: { holderIdentity: "a", renewTime: "2026-01-01T00:00:00.123Z" },
+      }),
+    });
+    expect(res.status).toBe(400);
+  });
+
   it("creates a lease on PUT when it does not exist", async () => {
     const body = { ...lease("d"), metadata: { name: "fresh", namespace: "default" } };
     const created = await coordination.replaceNamespacedLease({ name: "fresh", namespace: "default", body });

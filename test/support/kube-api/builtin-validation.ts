@@ -9,6 +9,7 @@ import {
   type FieldError,
 } from "./field-errors.js";
 import { deepEqual, isObject, type Json, type JsonObject } from "./json.js";
+import { checkMicroTime } from "./micro-time.js";
 import { matchesLabels, type LabelRequirement } from "./label-selector.js";
 
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -132,6 +133,8 @@ export function validateConfigMap(obj: JsonObject, old: JsonObject | undefined):
 export function validateLease(obj: JsonObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = isObject(obj.spec) ? obj.spec : {};
+  checkMicroTime(spec.acquireTime, "Lease", "coordination.k8s.io/v1");
+  checkMicroTime(spec.renewTime, "Lease", "coordination.k8s.io/v1");
   const duration = spec.leaseDurationSeconds;
   if (duration !== undefined && duration !== null && (typeof duration !== "number" || duration <= 0)) {
     errs.push(invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"));

@@ -1,8 +1,8 @@
-import { badRequest } from "./api-error.js";
 import { invalid, required, type FieldError } from "./field-errors.js";
 import { isObject, type Json, type JsonObject } from "./json.js";
 import { qualifiedNameErrors } from "./metadata-validation.js";
 import { eventsV1ToCore } from "./event-conversion.js";
+import { checkMicroTime } from "./micro-time.js";
 import { namespaceOf } from "./object-meta.js";
 
 /*
@@ -13,22 +13,8 @@ import { namespaceOf } from "./object-meta.js";
 
 const LIMIT_128 = 128;
 const NOTE_LIMIT = 1024;
-/** metav1.MicroTime on the wire: RFC 3339 with exactly six fractional digits. */
-const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(?:Z|[+-]\d\d:\d\d)$/;
-
 const str = (v: Json | undefined): string => (typeof v === "string" ? v : "");
 const isSet = (v: Json | undefined): boolean => v !== undefined && v !== null && v !== "" && v !== 0;
-
-/** An eventTime the real decoder cannot read is a 400 before validation. */
-function checkMicroTime(event: JsonObject, kind: string, version: string): void {
-  const t = event.eventTime;
-  if (t === undefined || t === null) return;
-  if (typeof t !== "string" || !MICRO_TIME.test(t) || Number.isNaN(Date.parse(t))) {
-    throw badRequest(
-      `${kind} in version "${version}" cannot be handled as a ${kind}: parsing time ${JSON.stringify(t)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse`,
-    );
-  }
-}
 
 function legacyErrors(event: JsonObject, controllerField: string): FieldError[] {
   const errs: FieldError[] = [];
@@ -63,13 +49,13 @@ function legacyErrors(event: JsonObject, controllerField: string): FieldError[] 
 
 /** core/v1 Events: the legacy checks only. */
 export function validateCoreEvent(obj: JsonObject): FieldError[] {
-  checkMicroTime(obj, "Event", "v1");
+  checkMicroTime(obj.eventTime, "Event", "v1");
   return legacyErrors(obj, "reportingComponent");
 }
 
 /** events.k8s.io/v1 Events (given in their own shape): legacy checks, then the strict ones on create. */
 export function validateEventsV1(obj: JsonObject, old: JsonObject | undefined): FieldError[] {
-  checkMicroTime(obj, "Event", "events.k8s.io/v1");
+  checkMicroTime(obj.eventTime, "Event", "events.k8s.io/v1");
   const event = eventsV1ToCore(obj);
   const errs = legacyErrors(event, "reportingController");
   if (old) return errs;
