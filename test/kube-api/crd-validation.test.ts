@@ -400,6 +400,9 @@ describe("x-kubernetes-validations", () => {
     expect(await rules({ rule: "true", fieldPath: ".b" })).toEqual([
       `${at}.fieldPath: Invalid value: ".b": fieldPath must be a valid path`,
     ]);
+    expect(await rules({ rule: "true", fieldPath: ".a[0]" })).toEqual([
+      `${at}.fieldPath: Invalid value: ".a[0]": fieldPath must be a valid path`,
+    ]);
     expect(await rules({ rule: "true", message: "two\nlines" })).toEqual([
       `${at}.message: Invalid value: "two\\nlines": message must not contain line breaks`,
     ]);
@@ -407,7 +410,9 @@ describe("x-kubernetes-validations", () => {
       withSpec({
         type: "object",
         properties: { a: { type: "string", maxLength: 5 } },
-        "x-kubernetes-validations": [{ rule: "has(self.a)", fieldPath: ".a", reason: "FieldValueRequired" }],
+        "x-kubernetes-validations": [
+          { rule: "has(self.a)", fieldPath: "['a']", reason: "FieldValueRequired" },
+        ],
       }),
     );
   });

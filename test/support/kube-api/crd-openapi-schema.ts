@@ -251,7 +251,10 @@ function listAndMapSemantics(s: Schema, path: string, errs: FieldError[]): void 
   }
 }
 
-/** cel.ValidFieldPath: `.a.b`, `['a.b']` and `[0]` steps, each naming something the schema declares. */
+/**
+ * cel.ValidFieldPath: `.a.b` and `['a.b']` steps, each naming something the schema declares (a
+ * property, or a key of a map); list indexes are not supported.
+ */
 export function fieldPathTarget(schema: Schema, fieldPath: string): Schema | undefined {
   const re = /^(?:\.([A-Za-z_][A-Za-z0-9_-]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\])/;
   let rest = fieldPath.trim();
@@ -261,10 +264,7 @@ export function fieldPathTarget(schema: Schema, fieldPath: string): Schema | und
     const m = re.exec(rest);
     if (!m) return undefined;
     rest = rest.slice(m[0].length);
-    if (m[3] !== undefined) {
-      node = node.type === "array" ? schemaAt(node, "items") : undefined;
-      continue;
-    }
+    if (m[3] !== undefined) return undefined;
     const name = m[1] ?? (m[2] ?? "").replace(/\\(.)/g, "$1");
     const props: Map<string, Schema> = new Map(propertiesOf(node));
     node = props.get(name) ?? schemaAt(node, "additionalProperties");
