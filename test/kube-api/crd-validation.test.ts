@@ -534,3 +534,45 @@ describe("x-kubernetes-validations", () => {
     ]);
   });
 });
+
+describe("names, versions and printer columns", () => {
+  const schema = { type: "object", properties: { spec: { type: "object" } } };
+
+  it("names are RFC 1035 labels (kinds in any case), and kind differs from listKind", async () => {
+    const crd = crdWith(schema);
+    crd.spec.names = {
+      ...crd.spec.names,
+      singular: "thing",
+      kind: "Thing_X",
+      shortNames: ["1st"],
+      listKind: "Thing_X",
+    } as never;
+    const { code, status } = await postCrd(crd);
+    expect(code).toBe(422);
+    expect((status.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`)).toEqual([
+      expect.stringMatching(
+        /^spec\.names\.kind: Invalid value: "Thing_X": may have mixed case, but should otherwise match: a DNS-1035 label/,
+      ),
+      expect.stringMatching(/^spec\.names\.listKind: Invalid value: "Thing_X": may have mixed case/),
+      expect.stringMatching(
+        /^spec\.names\.shortNames\[0\]: Invalid value: "1st": a DNS-1035 label must consist of/,
+      ),
+      'spec.names.listKind: Invalid value: "Thing_X": kind and listKind may not be the same',
+    ]);
+  });
+
+  it("printer columns have a name, a known type and format, and a path starting with a dot", async () => {
+    const crd = crdWith(schema);
+    (crd.spec.versions[0] as Record<string, unknown>).additionalPrinterColumns = [
+      { name: "Ready", type: "text", jsonPath: ".status.ready" },
+      { name: "Age", type: "date", format: "time", jsonPath: "metadata.creationTimestamp" },
+    ];
+    const { code, status } = await postCrd(crd);
+    expect(code).toBe(422);
+    expect((status.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`)).toEqual([
+      'spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: "text": supported values: "boolean", "date", "integer", "number", "string"',
+      'spec.versions[0].additionalPrinterColumns[1].format: Unsupported value: "time": supported values: "byte", "date", "date-time", "double", "float", "int32", "int64", "password"',
+      'spec.versions[0].additionalPrinterColumns[1].JSONPath: Invalid value: "metadata.creationTimestamp": must be a simple json path starting with .',
+    ]);
+  });
+});
