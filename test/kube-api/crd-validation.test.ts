@@ -216,11 +216,15 @@ describe("structural schema rules", () => {
     );
   });
 
-  it("patterns must compile", async () => {
+  it("patterns must compile as RE2: no lookaround or backreferences", async () => {
     const causes = await refused(withSpec({ type: "string", pattern: "^(unclosed$" }));
     expect(causes[0]).toMatch(
-      /properties\[spec\]\.pattern: Invalid value: "\^\(unclosed\$": must be a valid regular expression, but isn't/,
+      /properties\[spec\]\.pattern: Invalid value: "\^\(unclosed\$": must be a valid regular expression, but isn't: error parsing regexp/,
     );
+    expect(await refused(withSpec({ type: "string", pattern: "^(?!admin$).*$" }))).toEqual([
+      `${ROOT}.properties[spec].pattern: Invalid value: "^(?!admin$).*$": must be a valid regular expression, but isn't: error parsing regexp: invalid or unsupported Perl syntax: \`(?!\``,
+    ]);
+    await accepted(withSpec({ type: "string", pattern: "^[a-z]+\\/[a-z]+$" }));
   });
 });
 

@@ -70,8 +70,12 @@ export function celErrors(schema: Schema, path: string): FieldError[] {
     root: boolean,
   ) => {
     const self = root ? rootSelf(s) : (s as CostSchema);
-    (s["x-kubernetes-validations"] ?? []).forEach((rule: ValidationRule, i) => {
+    const rules: unknown = s["x-kubernetes-validations"];
+    if (!Array.isArray(rules)) return;
+    rules.forEach((entry: unknown, i) => {
       const rulePath = `${p}.x-kubernetes-validations[${i}]`;
+      if (!isObject(entry as Json)) return;
+      const rule = entry as ValidationRule;
       if (typeof rule.rule !== "string" || rule.rule.trim() === "") return;
       let ast: ASTNode;
       try {

@@ -98,14 +98,26 @@ function valueValidation(
   list("oneOf").forEach((a, i) => nestedValueValidation(a, false, `${path}.oneOf[${i}]`, errs));
   if (isObject(s.not as Json)) nestedValueValidation(s.not, false, at(path, "not"), errs);
   if (typeof s.pattern === "string" && s.pattern !== "") {
-    try {
-      new RegExp(s.pattern, "u");
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+    const why = re2Error(s.pattern);
+    if (why)
       errs.push(
         invalid(at(path, "pattern"), s.pattern, `must be a valid regular expression, but isn't: ${why}`),
       );
-    }
+  }
+}
+
+/**
+ * Why Go's regexp (RE2) would not compile `pattern`, approximated: what JavaScript cannot compile,
+ * plus the Perl features RE2 leaves out (lookaround, backreferences).
+ */
+function re2Error(pattern: string): string | undefined {
+  const perl = /\\(?:[1-9]|k<)|\(\?<?[=!]/.exec(pattern.replace(/\\\\/g, ""));
+  if (perl) return `error parsing regexp: invalid or unsupported Perl syntax: \`${perl[0]}\``;
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (err) {
+    return `error parsing regexp: ${err instanceof Error ? err.message : String(err)}`;
   }
 }
 
