@@ -580,3 +580,38 @@ describe("names, versions and printer columns", () => {
     ]);
   });
 });
+
+describe("kubectl apply --server-side of the CRDs, as the README says", () => {
+  const apply = (crd: unknown, name: string) =>
+    fetch(
+      `${api.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=kubectl&force=true`,
+      {
+        method: "PATCH",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/apply-patch+yaml" },
+        body: JSON.stringify(crd),
+      },
+    );
+
+  it("creates them, re-applies them without a change, and refuses the broken root metadata", async () => {
+    const [crd] = customResourceDefinitions().map((c) => structuredClone(c));
+    crd!.spec.group = "applied.example.com";
+    crd!.metadata.name = `accesstokens.applied.example.com`;
+    const first = await apply(crd, crd!.metadata.name);
+    expect(first.status, await first.clone().text()).toBe(201);
+    // Once the CRD controller has marked it Established, applying the same CRD writes nothing.
+    await api.settle();
+    const before = api.get("customresourcedefinitions.apiextensions.k8s.io", undefined, crd!.metadata.name);
+    const again = await apply(crd, crd!.metadata.name);
+    expect(again.status).toBe(200);
+    const after = (await again.json()) as { metadata: { resourceVersion: string; generation: number } };
+    expect(after.metadata).toMatchObject({
+      resourceVersion: before?.metadata.resourceVersion,
+      generation: 1,
+    });
+    crd!.spec.versions[0]!.schema.openAPIV3Schema.properties!.metadata!.description =
+      "Standard object metadata.";
+    const broken = await apply(crd, crd!.metadata.name);
+    expect(broken.status).toBe(422);
+    expect(((await broken.json()) as StatusBody).message).toContain("metadata is implicitly specified");
+  });
+});
