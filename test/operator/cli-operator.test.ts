@@ -26,7 +26,11 @@ beforeAll(async () => {
   kube = await startKubeApi({
     crds: customResourceDefinitions() as unknown as KubeObject[],
     namespaces: ["shop", "tokenplane-system"],
-    rbac: { rules: [...OPERATOR_CLUSTER_RULES, ...OPERATOR_NAMESPACE_RULES] },
+    // What the chart grants: a ClusterRole, and a Role for the Lease in its own namespace.
+    rbac: {
+      rules: [...OPERATOR_CLUSTER_RULES],
+      namespaced: { "tokenplane-system": [...OPERATOR_NAMESPACE_RULES] },
+    },
   });
   dir = mkdtempSync(join(tmpdir(), "tokenplane-operator-cli-"));
   kubeconfig = join(dir, "kubeconfig");
