@@ -1,7 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKubeApi, type KubeApi } from "../support/kube-api/index.js";
-import { failure } from "./helpers.js";
+import { failure, type StatusBody } from "./helpers.js";
 
 let api: KubeApi;
 let core: k8s.CoreV1Api;
@@ -273,6 +273,23 @@ describe("Leases", () => {
     });
   });
 
+  it("reads acquireTime and renewTime as MicroTime: six fractional digits, or 400", async () => {
+    const res = await fetch(`${api.url}/apis/coordination.k8s.io/v1/namespaces/default/leases`, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${api.kubeConfig().getCurrentUser()?.token ?? ""}`,
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify({
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: "millis" },
+        spec: { holderIdentity: "a", renewTime: "2026-01-01T00:00:00.123Z" },
+      }),
+    });
+    expect(res.status).toBe(400);
+  });
+
   it("creates a lease on PUT when it does not exist", async () => {
     const body = { ...lease("d"), metadata: { name: "fresh", namespace: "default" } };
     const created = await coordination.replaceNamespacedLease({ name: "fresh", namespace: "default", body });
@@ -334,10 +351,89 @@ describe("Events", () => {
       }),
     );
     expect(code).toBe(422);
+    // Required, and "" is not a qualified name either: the real server reports both.
     expect(status.details?.causes?.map((c) => c.field).sort()).toEqual([
+      "reportingController",
       "reportingController",
       "reportingInstance",
     ]);
+  });
+
+  it("puts a cluster-scoped object's core/v1 Events in default, and nowhere else", async () => {
+    const event = (namespace: string, name: string): k8s.CoreV1Event => ({
+      metadata: { name, namespace },
+      involvedObject: { apiVersion: "tokenplane.dev/v1alpha1", kind: "ClusterTokenServer", name: "embedded" },
+      reason: "Ready",
+      message: "server ready",
+      type: "Normal",
+    });
+    await core.createNamespacedEvent({ namespace: "default", body: event("default", "cluster-scoped") });
+    const { code, status } = await failure(
+      core.createNamespacedEvent({ namespace: "kube-public", body: event("kube-public", "elsewhere") }),
+    );
+    expect(code).toBe(422);
+    expect(status.details?.causes).toEqual([
+      {
+        reason: "FieldValueInvalid",
+        field: "involvedObject.namespace",
+        message: 'Invalid value: "": does not match event.namespace',
+      },
+    ]);
+  });
+
+  it("checks a core/v1 Event with an eventTime like a modern one", async () => {
+    const { code, status } = await failure(
+      core.createNamespacedEvent({
+        namespace: "default",
+        body: {
+          metadata: { name: "half-modern" },
+          involvedObject: { kind: "Secret", name: "creds", namespace: "default" },
+          eventTime: new k8s.V1MicroTime(),
+          reason: "Issued",
+          type: "Normal",
+        },
+      }),
+    );
+    expect(code).toBe(422);
+    expect(status.details?.causes?.map((c) => c.field).sort()).toEqual([
+      "action",
+      "reportingComponent",
+      "reportingComponent",
+      "reportingInstance",
+    ]);
+  });
+
+  it("refuses events.k8s.io/v1 fields of the old API, and times without microseconds", async () => {
+    const body = {
+      apiVersion: "events.k8s.io/v1",
+      kind: "Event",
+      metadata: { name: "mixed", namespace: "default" },
+      eventTime: "2026-01-01T00:00:00.000000Z",
+      reportingController: "tokenplane.dev/operator",
+      reportingInstance: "operator-0",
+      action: "Issue",
+      reason: "Issued",
+      type: "Normal",
+      regarding: { kind: "Secret", name: "creds", namespace: "default" },
+    };
+    const post = (b: object) =>
+      fetch(`${api.url}/apis/events.k8s.io/v1/namespaces/default/events`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${api.kubeConfig().getCurrentUser()?.token ?? ""}`,
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify(b),
+      });
+    const counted = await post({ ...body, deprecatedCount: 2 });
+    expect(counted.status).toBe(422);
+    expect(((await counted.json()) as StatusBody).details?.causes).toEqual([
+      { reason: "FieldValueInvalid", field: "count", message: 'Invalid value: "": needs to be unset' },
+    ]);
+    const seconds = await post({ ...body, eventTime: "2026-01-01T00:00:00Z" });
+    expect(seconds.status).toBe(400);
+    expect(((await seconds.json()) as StatusBody).message).toContain('as "2006-01-02T15:04:05.000000Z07:00"');
+    expect((await post(body)).status).toBe(201);
   });
 });
 

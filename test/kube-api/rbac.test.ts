@@ -22,7 +22,18 @@ let admin: k8s.CoreV1Api;
 const ref = { group: "example.com", version: "v1", plural: "widgets", namespace: "default" };
 
 beforeAll(async () => {
-  api = await startKubeApi({ crds: [widgetCrd], rbac: { rules } });
+  api = await startKubeApi({
+    crds: [widgetCrd],
+    rbac: {
+      rules,
+      // A Role bound in kube-system only, as a chart grants its Leases.
+      namespaced: {
+        "kube-system": [
+          { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create"] },
+        ],
+      },
+    },
+  });
   core = api.kubeConfig().makeApiClient(k8s.CoreV1Api);
   custom = api.kubeConfig().makeApiClient(k8s.CustomObjectsApi);
   admin = api.kubeConfig({ admin: true }).makeApiClient(k8s.CoreV1Api);
@@ -37,6 +48,19 @@ afterAll(async () => {
 });
 
 describe("RBAC enforcement", () => {
+  it("applies a namespace's Role rules in that namespace only", async () => {
+    const leases = api.kubeConfig().makeApiClient(k8s.CoordinationV1Api);
+    const body = { metadata: { name: "leader" }, spec: { holderIdentity: "a" } };
+    await leases.createNamespacedLease({ namespace: "kube-system", body });
+    const elsewhere = await failure(leases.createNamespacedLease({ namespace: "default", body }));
+    expect(elsewhere.code).toBe(403);
+    expect(elsewhere.status.message).toContain(
+      'cannot create resource "leases" in API group "coordination.k8s.io" in the namespace "default"',
+    );
+    const everywhere = await failure(leases.listLeaseForAllNamespaces());
+    expect(everywhere.code).toBe(403);
+  });
+
   it("allows what the rules grant", async () => {
     await core.createNamespacedSecret({ namespace: "default", body: { metadata: { name: "mine" } } });
     const all = await core.listSecretForAllNamespaces();

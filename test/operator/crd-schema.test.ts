@@ -79,6 +79,8 @@ describe.each(customResourceDefinitions().map((c) => [c.spec.names.kind, c] as c
 
     it("describes every field (kubectl explain shows these)", () => {
       for (const { node, path, isProperty } of nodes) {
+        // Root metadata is the exception: the API server refuses a description there.
+        if (path.length === 1 && path[0] === "metadata") continue;
         if (isProperty || node.type === "object") expect(node.description, at(path)).toBeTruthy();
       }
     });
@@ -117,6 +119,10 @@ describe.each(customResourceDefinitions().map((c) => [c.spec.names.kind, c] as c
           expect(target, `${at(path)}: ${rule.fieldPath}`).toBeDefined();
         }
       }
+    });
+
+    it("declares root metadata as a bare object, as kube-apiserver requires", () => {
+      expect(schemaOf(crd).properties?.metadata).toEqual({ type: "object" });
     });
 
     it("has a status subresource and the tokenplane category", () => {
@@ -201,6 +207,23 @@ describe("structuralProblems", () => {
     expect(problems).toMatch(/spec\.list\.\*\.a: string without maxLength/);
     expect(problems).toMatch(/spec\.untyped: no type/);
     expect(problems).toMatch(/spec\.ref: keyword \$ref/);
+  });
+
+  it("allows root metadata to restrict only name and generateName", () => {
+    const withMetadata = (metadata: object) =>
+      structuralProblems({ type: "object", properties: { metadata } } as unknown as JSONSchemaProps);
+    expect(withMetadata({ type: "object" })).toEqual([]);
+    expect(withMetadata({ type: "object", properties: { name: { type: "string", maxLength: 63 } } })).toEqual(
+      [],
+    );
+    expect(withMetadata({ type: "object", description: "Standard object metadata." }).join("\n")).toMatch(
+      /metadata: keyword description/,
+    );
+    expect(
+      withMetadata({ type: "object", properties: { labels: { type: "object", maxProperties: 1 } } }).join(
+        "\n",
+      ),
+    ).toMatch(/metadata: property labels/);
   });
 });
 

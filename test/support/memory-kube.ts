@@ -8,7 +8,8 @@ import { KubeError, type CallOptions, type KubeClient, type Query } from "../../
 import type { Informer } from "../../src/operator/kube/informer.js";
 import type { KubeObject } from "../../src/operator/kube/objects.js";
 import { ApiError as FixtureError, invalid } from "./kube-api/api-error.js";
-import { prepareSecret, validateCoreEvent, validateSecret } from "./kube-api/builtin-validation.js";
+import { prepareSecret, validateSecret } from "./kube-api/builtin-validation.js";
+import { validateCoreEvent } from "./kube-api/event-validation.js";
 import type { FieldError } from "./kube-api/field-errors.js";
 import type { JsonObject } from "./kube-api/json.js";
 import { matchesLabels, parseLabelSelector } from "./kube-api/label-selector.js";

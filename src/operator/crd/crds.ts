@@ -58,7 +58,9 @@ const AGE: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.cre
 
 /**
  * The openAPIV3Schema of a kind. The API server owns apiVersion, kind and metadata at the root,
- * so they are declared plainly (as controller-gen does) and never required.
+ * so they are declared plainly (as controller-gen does) and never required. Root `metadata` is a
+ * bare `{type: object}`: kube-apiserver refuses anything else there (a description included)
+ * except restrictions of `name` and `generateName`, and validates metadata itself.
  */
 export function openApiSchema(schema: z.ZodType): JSONSchemaProps {
   const root = toStructuralSchema(schema).schema;
@@ -67,6 +69,7 @@ export function openApiSchema(schema: z.ZodType): JSONSchemaProps {
     const description = properties[key]?.description;
     properties[key] = { ...(description ? { description } : {}), type: "string" };
   }
+  if (properties.metadata) properties.metadata = { type: "object" };
   const required = (root.required ?? []).filter((k) => !["apiVersion", "kind", "metadata"].includes(k));
   const { required: _dropped, properties: _old, "x-kubernetes-validations": rules, ...rest } = root;
   const out: JSONSchemaProps = {

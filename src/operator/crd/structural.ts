@@ -220,6 +220,21 @@ const ALLOWED_KEYWORDS = new Set([
 ]);
 
 /**
+ * kube-apiserver lets the root `metadata` schema say only `type: object` and restrict `name` and
+ * `generateName`; anything else (a description too) is "metadata is implicitly specified".
+ */
+function rootMetadataProblems(node: JSONSchemaProps): string[] {
+  const problems: string[] = node.type === "object" ? [] : ["metadata: type must be object"];
+  for (const key of Object.keys(node))
+    if (key !== "type" && key !== "properties")
+      problems.push(`metadata: keyword ${key} (only name and generateName may be restricted)`);
+  for (const name of Object.keys(node.properties ?? {}))
+    if (name !== "name" && name !== "generateName")
+      problems.push(`metadata: property ${name} (only name and generateName may be restricted)`);
+  return problems;
+}
+
+/**
  * What the API server (and GitOps tools) would object to in a CRD's openAPIV3Schema; empty when
  * fine. Defaults are allowed only on scalar fields directly under `spec`: a default inside a
  * list item or nested object makes Argo CD and Flux report a diff that never goes away.
@@ -233,6 +248,7 @@ export function structuralProblems(root: JSONSchemaProps): string[] {
     if (!node.type) problems.push(`${at}: no type`);
     if (node.properties && node.additionalProperties)
       problems.push(`${at}: properties and additionalProperties`);
+    if (path.length === 1 && path[0] === "metadata") problems.push(...rootMetadataProblems(node));
     const rootTypeMeta = path.length === 1 && (path[0] === "apiVersion" || path[0] === "kind");
     if (node.type === "string" && node.maxLength === undefined && node.enum === undefined && !rootTypeMeta)
       problems.push(`${at}: string without maxLength`);

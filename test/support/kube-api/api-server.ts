@@ -21,7 +21,7 @@ import { listObjects } from "./list.js";
 import { nameOf } from "./object-meta.js";
 import { toView } from "./object-view.js";
 import { PATCH_TYPES, patchObject } from "./patch.js";
-import { allows, forbiddenError, type PolicyRule, type UsageRecorder } from "./rbac.js";
+import { forbiddenError, grantsAllow, type Grants, type UsageRecorder } from "./rbac.js";
 import { requestInfo, type RequestInfo } from "./request-info.js";
 import type { RequestLog } from "./request-log.js";
 import {
@@ -39,7 +39,7 @@ import { updateObject } from "./update.js";
 export interface Identity {
   user: string;
   /** undefined: everything is allowed. */
-  rules: PolicyRule[] | undefined;
+  rules: Grants | undefined;
 }
 
 export interface ApiServerDeps {
@@ -193,7 +193,7 @@ function resource(
       if (isApply && identity.rules && !cluster.store.get(def.storageKey, def.namespaced ? ns : "", name)) {
         // Applying to an object that does not exist creates it, which needs "create" too.
         const createInfo = { ...info, verb: "create" };
-        const allowed = allows(identity.rules, createInfo);
+        const allowed = grantsAllow(identity.rules, createInfo);
         deps.usage.record(identity.user, createInfo, allowed);
         if (!allowed) throw forbiddenError(identity.user, createInfo);
       }
@@ -269,7 +269,7 @@ async function handle(deps: ApiServerDeps, req: IncomingMessage, res: ServerResp
     if (!identity) throw unauthorized();
     user = identity.user;
     if (identity.rules && (info.isResourceRequest || !isDiscovery(url.pathname))) {
-      const allowed = allows(identity.rules, info);
+      const allowed = grantsAllow(identity.rules, info);
       deps.usage.record(user, info, allowed);
       if (!allowed) throw forbiddenError(user, info);
     } else {

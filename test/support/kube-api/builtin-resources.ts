@@ -1,14 +1,13 @@
 import {
   prepareSecret,
   validateConfigMap,
-  validateCoreEvent,
-  validateEventsV1,
   validateLease,
   validateSecret,
   validateWorkload,
 } from "./builtin-validation.js";
 import { defaultCrd, prepareCrdForCreate, validateCrd } from "./crd.js";
 import { coreToEventsV1, eventsV1ToCore } from "./event-conversion.js";
+import { validateCoreEvent, validateEventsV1 } from "./event-validation.js";
 import { isObject, type Json, type JsonObject } from "./json.js";
 import { CRD_STRUCTURE, NAMESPACE, PLAIN, WORKLOAD } from "./merge-structure.js";
 import { nameOf } from "./object-meta.js";

@@ -5,13 +5,12 @@ import {
   indexPath,
   invalid,
   keyPath,
-  notSupported,
   required,
   type FieldError,
 } from "./field-errors.js";
 import { deepEqual, isObject, type Json, type JsonObject } from "./json.js";
+import { checkMicroTime } from "./micro-time.js";
 import { matchesLabels, type LabelRequirement } from "./label-selector.js";
-import { namespaceOf } from "./object-meta.js";
 
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -131,54 +130,11 @@ export function validateConfigMap(obj: JsonObject, old: JsonObject | undefined):
   return errs;
 }
 
-export function validateCoreEvent(obj: JsonObject): FieldError[] {
-  const errs: FieldError[] = [];
-  const involved = isObject(obj.involvedObject) ? obj.involvedObject : undefined;
-  if (!involved) {
-    errs.push(required("involvedObject"));
-  } else if (
-    typeof involved.namespace === "string" &&
-    involved.namespace !== "" &&
-    involved.namespace !== namespaceOf(obj)
-  ) {
-    errs.push(invalid("involvedObject.namespace", involved.namespace, "does not match event.namespace"));
-  }
-  if (obj.type !== undefined && obj.type !== null && obj.type !== "Normal" && obj.type !== "Warning") {
-    errs.push(notSupported("type", obj.type, ["Normal", "Warning"]));
-  }
-  return errs;
-}
-
-/** events.k8s.io/v1 requires the fields a modern event recorder always sets. */
-export function validateEventsV1(obj: JsonObject): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!obj.eventTime) errs.push(required("eventTime"));
-  for (const field of ["reportingController", "reportingInstance", "action", "reason"]) {
-    const v = obj[field];
-    if (typeof v !== "string" || v === "") errs.push(required(field));
-    else if (v.length > 128)
-      errs.push({ type: "FieldValueTooLong", field, detail: "may not be more than 128 bytes" });
-  }
-  if (obj.type !== "Normal" && obj.type !== "Warning")
-    errs.push(notSupported("type", obj.type ?? "", ["Normal", "Warning"]));
-  if (typeof obj.note === "string" && Buffer.byteLength(obj.note) > 1024) {
-    errs.push({ type: "FieldValueTooLong", field: "note", detail: "may not be more than 1024 bytes" });
-  }
-  const regarding = isObject(obj.regarding) ? obj.regarding : undefined;
-  if (
-    regarding &&
-    typeof regarding.namespace === "string" &&
-    regarding.namespace !== "" &&
-    regarding.namespace !== namespaceOf(obj)
-  ) {
-    errs.push(invalid("regarding.namespace", regarding.namespace, "does not match event.namespace"));
-  }
-  return errs;
-}
-
 export function validateLease(obj: JsonObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = isObject(obj.spec) ? obj.spec : {};
+  checkMicroTime(spec.acquireTime, "Lease", "coordination.k8s.io/v1");
+  checkMicroTime(spec.renewTime, "Lease", "coordination.k8s.io/v1");
   const duration = spec.leaseDurationSeconds;
   if (duration !== undefined && duration !== null && (typeof duration !== "number" || duration <= 0)) {
     errs.push(invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"));

@@ -32,36 +32,9 @@ function program(source: string): Program {
 /** Transition rules (those reading oldSelf) only run on update, where the old value exists. */
 const isTransitionRule = (rule: ValidationRule): boolean => /\boldSelf\b/.test(rule.rule);
 
-/** Parses every rule in a schema; returns one error per rule (or message expression) that does not compile. */
-export function compileErrors(schema: Schema, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  const walk = (s: Schema, p: string): void => {
-    (s["x-kubernetes-validations"] ?? []).forEach((rule, i) => {
-      const rulePath = `${p}.x-kubernetes-validations[${i}]`;
-      if (typeof rule.rule !== "string" || rule.rule.trim() === "") {
-        errs.push(required(`${rulePath}.rule`));
-        return;
-      }
-      for (const [field, source] of [
-        ["rule", rule.rule],
-        ["messageExpression", rule.messageExpression],
-      ] as const) {
-        if (source === undefined) continue;
-        try {
-          program(source);
-        } catch (err) {
-          const message = err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err);
-          errs.push(invalid(`${rulePath}.${field}`, source, `compilation failed: ${message}`));
-        }
-      }
-    });
-    for (const [name, prop] of Object.entries(s.properties ?? {})) walk(prop, `${p}.properties[${name}]`);
-    const extra = additionalSchema(s);
-    if (extra) walk(extra, `${p}.additionalProperties`);
-    if (s.items) walk(s.items, `${p}.items`);
-  };
-  walk(schema, path);
-  return errs;
+/** The syntax tree of a rule (or message expression); throws the parse error. */
+export function parseRule(source: string): Program["ast"] {
+  return program(source).ast;
 }
 
 /** The CEL type name the real server reports as the "value" of a failed rule. */

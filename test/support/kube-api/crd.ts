@@ -1,7 +1,10 @@
-import { compileErrors, evaluateRules } from "./cel-rules.js";
+import { evaluateRules } from "./cel-rules.js";
+import { celErrors } from "./crd-cel.js";
+import { defaultErrors, openApiSchemaErrors } from "./crd-openapi-schema.js";
+import { structuralErrors } from "./crd-structural.js";
 import { childPath, indexPath, invalid, notSupported, required, type FieldError } from "./field-errors.js";
 import { isObject, type Json, type JsonObject } from "./json.js";
-import { dnsLabelErrors, dnsSubdomainErrors } from "./metadata-validation.js";
+import { dns1035LabelErrors, dnsSubdomainErrors } from "./metadata-validation.js";
 import { nameOf } from "./object-meta.js";
 import type { ResourceDef, Strategy } from "./resource.js";
 import { asSchema, structureOf, type Schema } from "./schema.js";
@@ -111,6 +114,74 @@ export function establishedStatus(crd: JsonObject, now: string): JsonObject {
   };
 }
 
+/** ValidateCustomResourceDefinitionNames: RFC 1035 labels (kinds in any case), kind ≠ listKind. */
+function namesErrors(crd: JsonObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const raw = isObject(specOf(crd).names) ? (specOf(crd).names as JsonObject) : {};
+  const label = (field: string, value: string, lower = false): void => {
+    const msgs = dns1035LabelErrors(lower ? value.toLowerCase() : value);
+    if (value && msgs.length > 0) {
+      const why = msgs.join(",");
+      errs.push(
+        invalid(
+          `spec.names.${field}`,
+          value,
+          lower ? `may have mixed case, but should otherwise match: ${why}` : why,
+        ),
+      );
+    }
+  };
+  label("plural", str(raw.plural));
+  label("singular", str(raw.singular));
+  label("kind", str(raw.kind), true);
+  label("listKind", str(raw.listKind), true);
+  strings(raw.shortNames).forEach((n, i) => label(`shortNames[${i}]`, n));
+  if (str(raw.kind) && raw.kind === raw.listKind) {
+    errs.push(invalid("spec.names.listKind", str(raw.listKind), "kind and listKind may not be the same"));
+  }
+  strings(raw.categories).forEach((n, i) => label(`categories[${i}]`, n));
+  return errs;
+}
+
+const COLUMN_TYPES = ["boolean", "date", "integer", "number", "string"];
+const COLUMN_FORMATS = ["byte", "date", "date-time", "double", "float", "int32", "int64", "password"];
+
+/** ValidateCustomResourceColumnDefinition for each additionalPrinterColumns entry. */
+function printerColumnErrors(version: JsonObject, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const columns = Array.isArray(version.additionalPrinterColumns) ? version.additionalPrinterColumns : [];
+  columns.forEach((col, i) => {
+    const p = `${path}.additionalPrinterColumns[${i}]`;
+    const c = isObject(col) ? col : {};
+    if (!str(c.name)) errs.push(required(`${p}.name`));
+    const type = str(c.type);
+    if (!type) errs.push(required(`${p}.type`, `must be one of ${COLUMN_TYPES.join(",")}`));
+    else if (!COLUMN_TYPES.includes(type)) errs.push(notSupported(`${p}.type`, type, COLUMN_TYPES));
+    const format = str(c.format);
+    if (format && !COLUMN_FORMATS.includes(format))
+      errs.push(notSupported(`${p}.format`, format, COLUMN_FORMATS));
+    const jsonPath = str(c.jsonPath);
+    if (!jsonPath) errs.push(required(`${p}.JSONPath`));
+    else if (!jsonPath.startsWith(".")) {
+      errs.push(invalid(`${p}.JSONPath`, jsonPath, "must be a simple json path starting with ."));
+    }
+  });
+  return errs;
+}
+
+/**
+ * validateCustomResourceDefinitionValidation: structural rules first (and defaults only for a
+ * structural schema), then the keyword checks, then CEL, only when nothing else was wrong.
+ */
+function versionSchemaErrors(schema: Schema, path: string, statusSubresource: boolean): FieldError[] {
+  const schemaPath = `${path}.openAPIV3Schema`;
+  const structural = structuralErrors(schema, schemaPath);
+  const defaults = structural.length === 0 ? defaultErrors(schema, schemaPath) : [];
+  const keywords = openApiSchemaErrors(schema, path, statusSubresource);
+  const errs = [...structural, ...defaults, ...keywords];
+  return errs.length === 0 ? celErrors(schema, schemaPath) : errs;
+}
+
 export function validateCrd(crd: JsonObject, old: JsonObject | undefined): FieldError[] {
   const errs: FieldError[] = [];
   const spec = specOf(crd);
@@ -121,8 +192,8 @@ export function validateCrd(crd: JsonObject, old: JsonObject | undefined): Field
     errs.push(invalid("spec.group", group, "should be a domain with at least one dot"));
   else for (const e of dnsSubdomainErrors(group)) errs.push(invalid("spec.group", group, e));
   if (!names.plural) errs.push(required("spec.names.plural"));
-  else for (const e of dnsLabelErrors(names.plural)) errs.push(invalid("spec.names.plural", names.plural, e));
   if (!names.kind) errs.push(required("spec.names.kind"));
+  errs.push(...namesErrors(crd));
   if (names.plural && group && nameOf(crd) !== `${names.plural}.${group}`) {
     errs.push(invalid("metadata.name", nameOf(crd), 'must be spec.names.plural+"."+spec.group'));
   }
@@ -140,16 +211,19 @@ export function validateCrd(crd: JsonObject, old: JsonObject | undefined): Field
     const path = indexPath("spec.versions", i);
     const name = str(version.name);
     if (!name) errs.push(required(childPath(path, "name")));
-    else for (const e of dnsLabelErrors(name)) errs.push(invalid(childPath(path, "name"), name, e));
+    else for (const e of dns1035LabelErrors(name)) errs.push(invalid(childPath(path, "name"), name, e));
+    if (name && versions.slice(0, i).some((v) => v.name === name)) {
+      errs.push(invalid("spec.versions", null, "must contain unique version names"));
+    }
+    errs.push(...printerColumnErrors(version, path));
     const schema = schemaOf(version);
     const schemaPath = `${path}.schema.openAPIV3Schema`;
     if (!schema) {
       errs.push(required(schemaPath, "schemas are required"));
       return;
     }
-    if (schema.type !== "object")
-      errs.push(invalid(`${schemaPath}.type`, schema.type ?? "", "must be object at the root"));
-    errs.push(...compileErrors(schema, schemaPath));
+    const subresources = isObject(version.subresources) ? version.subresources : {};
+    errs.push(...versionSchemaErrors(schema, `${path}.schema`, isObject(subresources.status)));
   });
   if (old) {
     const oldSpec = specOf(old);

@@ -45,9 +45,10 @@ export interface KubeApiOptions {
   crds?: KubeObject[];
   /**
    * Enforce RBAC for the default credentials: requests not allowed by these rules get 403.
-   * Admin credentials (`kubeConfig({ admin: true })`) are never restricted.
+   * Admin credentials (`kubeConfig({ admin: true })`) are never restricted. `namespaced` rules
+   * act like Roles bound in that namespace only (a chart's Role for its Leases, say).
    */
-  rbac?: { rules: PolicyRule[]; user?: string };
+  rbac?: { rules: PolicyRule[]; namespaced?: Record<string, PolicyRule[]>; user?: string };
   maxBodyBytes?: number;
 }
 
@@ -151,7 +152,10 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
     const presented = /^Bearer\s+(.+)$/i.exec(header ?? "")?.[1]?.trim();
     if (presented === admin.token) return { user: admin.user, rules: undefined };
     if (restricted && presented === restricted.token)
-      return { user: restricted.user, rules: options.rbac?.rules };
+      return {
+        user: restricted.user,
+        rules: { rules: options.rbac?.rules ?? [], namespaced: options.rbac?.namespaced ?? {} },
+      };
     return restricted ? undefined : { user: admin.user, rules: undefined };
   };
   const faults = new Faults();

@@ -21,6 +21,18 @@ export function dnsSubdomainErrors(value: string): string[] {
   return errs;
 }
 
+/** IsDNS1035Label: an RFC 1035 label (names of CRD resources, kinds, versions). */
+export function dns1035LabelErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 63) errs.push("must be no more than 63 characters");
+  if (!/^[a-z](?:[-a-z0-9]*[a-z0-9])?$/.test(value)) {
+    errs.push(
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+    );
+  }
+  return errs;
+}
+
 export function dnsLabelErrors(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push("must be no more than 63 characters");

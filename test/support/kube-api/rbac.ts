@@ -49,6 +49,21 @@ export function allows(rules: PolicyRule[], info: RequestInfo): boolean {
   });
 }
 
+/**
+ * RBAC for one user: rules granted cluster-wide (ClusterRoles through ClusterRoleBindings) and
+ * per namespace (Roles through RoleBindings), which apply only to requests in that namespace.
+ */
+export interface Grants {
+  rules: PolicyRule[];
+  namespaced?: Record<string, PolicyRule[]>;
+}
+
+export function grantsAllow(grants: Grants, info: RequestInfo): boolean {
+  if (allows(grants.rules, info)) return true;
+  const inNamespace = info.namespace ? grants.namespaced?.[info.namespace] : undefined;
+  return inNamespace !== undefined && allows(inNamespace, info);
+}
+
 /** The real 403: `secrets "x" is forbidden: User "u" cannot get resource "secrets" in API group "" in the namespace "ns"`. */
 export function forbiddenError(user: string, info: RequestInfo): ApiError {
   if (!info.isResourceRequest) {
