@@ -1,0 +1,26 @@
+import type { z } from "zod";
+import { UsageFailure } from "./failures.js";
+
+/**
+ * A request body built from flags, checked with the API's own schema before it is sent: a
+ * mistake names the flag that set the field (`flagOf`) and exits 2.
+ */
+export function checkedBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  flagOf: Record<string, string>,
+): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new UsageFailure(
+      parsed.error.issues.map((i) => `${flagPath(i.path, flagOf)}: ${i.message}`).join("; "),
+    );
+  return parsed.data;
+}
+
+function flagPath(path: readonly PropertyKey[], flagOf: Record<string, string>): string {
+  const [first, ...rest] = path;
+  const head = flagOf[String(first)] ?? String(first);
+  const tail = rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+  return `${head}${tail}`;
+}
