@@ -46,7 +46,7 @@ export function relativeTime(iso: string | null | undefined, absent = "-", now =
   // Days up to two months ("in 30 days" reads better than "in 1 month" for a 30d token).
   for (const [unit, ms] of UNITS) {
     if (Math.abs(diff) >= ms)
-      return relative.format(Math.trunc(diff / (unit === "month" ? 30 * 24 * 3600_000 : ms)), unit);
+      return relative.format(Math.round(diff / (unit === "month" ? 30 * 24 * 3600_000 : ms)), unit);
   }
   return "just now";
 }
