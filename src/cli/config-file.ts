@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { CliFailure } from "./failures.js";
+import { yaml } from "./lazy-modules.js";
 
 /*
  * The CLI's own configuration: contexts (a server URL and the token used there), like a
@@ -58,7 +58,7 @@ export function readConfig(file = configPath()): ConfigFile {
   }
   let raw: unknown;
   try {
-    raw = parse(text) ?? {};
+    raw = yaml().parse(text) ?? {};
   } catch (err) {
     throw new CliFailure(`config file ${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
@@ -78,7 +78,7 @@ export function writeConfig(config: ConfigFile, file = configPath()): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, stringify(ConfigFile.parse(config)), { mode: 0o600 });
+  writeFileSync(tmp, yaml().stringify(ConfigFile.parse(config)), { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
 }

@@ -1,7 +1,6 @@
-import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import { createColors } from "picocolors";
-import { stringify } from "yaml";
+import { cliTable, yaml } from "./lazy-modules.js";
 
 /*
  * What commands print. Tables for people (aligned, relative times, colour only on a
@@ -70,6 +69,7 @@ export function renderTable(head: string[], rows: string[][]): string {
     "right-mid": "",
     middle: "   ",
   };
+  const Table = cliTable();
   const table = new Table({
     head: head.map((h) => colour.bold(h)),
     chars: blank,
@@ -92,7 +92,7 @@ export function renderFields(fields: [string, string][], indent = ""): string {
 }
 
 export function renderData(value: unknown, format: "json" | "yaml"): string {
-  return format === "json" ? `${JSON.stringify(value, null, 2)}\n` : stringify(value);
+  return format === "json" ? `${JSON.stringify(value, null, 2)}\n` : yaml().stringify(value);
 }
 
 export function print(text: string): void {
