@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { ApiError } from "../api/index.js";
 import { UsageFailure } from "./failures.js";
 
 /**
@@ -23,4 +24,15 @@ function flagPath(path: readonly PropertyKey[], flagOf: Record<string, string>):
   const head = flagOf[String(first)] ?? String(first);
   const tail = rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
   return `${head}${tail}`;
+}
+
+/** The server's refusal with its field names (`permissions[1]`) as the flags that set them. */
+export function inFlagTerms(err: unknown, flagOf: Record<string, string>): unknown {
+  if (!(err instanceof ApiError) || !err.problem.errors) return err;
+  const errors = err.problem.errors.map((e) => {
+    const [, first = "", rest = ""] = /^([A-Za-z]+)(.*)$/.exec(e.field) ?? [];
+    const flag = flagOf[first];
+    return flag ? { ...e, field: `${flag}${rest}` } : e;
+  });
+  return new ApiError(err.status, { ...err.problem, errors });
 }

@@ -144,7 +144,7 @@ export interface RegenerateFlags {
 }
 
 /** Which flag sets an API field, for messages. */
-const FLAG_OF: Record<string, string> = {
+export const FLAG_OF: Record<string, string> = {
   name: "NAME",
   description: "--description",
   type: "--type",

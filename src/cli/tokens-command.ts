@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { AccessToken, IssuedAccessToken } from "../api/index.js";
 import { type ManagementApi, managementApi } from "../client/index.js";
 import { addConnectionOptions, type ConnectionFlags, resolveConnection } from "./connection.js";
+import { inFlagTerms } from "./checked-body.js";
 import { CliFailure } from "./failures.js";
 import { addOutputOption, colour, type OutputFormat, print, renderData } from "./output.js";
 import { confirmOrRefuse } from "./prompts.js";
@@ -12,6 +13,7 @@ import {
   addUpdateFlags,
   type CreateFlags,
   createBody,
+  FLAG_OF,
   type RegenerateFlags,
   regenerateBody,
   type UpdateFlags,
@@ -97,7 +99,10 @@ Examples:
     .action(async (name: string, flags: Flags & CreateFlags) => {
       const body = createBody(name, flags);
       const { api, userId } = await context(flags);
-      showIssued(await api.createToken(userId, body), flags.output, "Created");
+      const created = await api.createToken(userId, body).catch((err: unknown) => {
+        throw inFlagTerms(err, FLAG_OF);
+      });
+      showIssued(created, flags.output, "Created");
     });
 
   addUpdateFlags(leaf(tokens, "update", "change a token's settings (lists are replaced)", READ_FORMATS))
@@ -107,7 +112,9 @@ Examples:
       const body = updateBody(flags);
       const { api, userId } = await context(flags);
       const t = await resolveToken(api, userId, ref);
-      const updated = await api.updateToken(userId, t.id, body);
+      const updated = await api.updateToken(userId, t.id, body).catch((err: unknown) => {
+        throw inFlagTerms(err, FLAG_OF);
+      });
       if (flags.output === "table") process.stderr.write(colour.green(`✓ Updated token ${updated.name}\n`));
       if (flags.output === "wide") return print(tokenTable([updated], true));
       showOne(updated, flags.output);
@@ -122,7 +129,10 @@ Examples:
       const body = regenerateBody(flags);
       const { api, userId } = await context(flags);
       const t = await resolveToken(api, userId, ref);
-      showIssued(await api.regenerateToken(userId, t.id, body), flags.output, "Regenerated");
+      const regenerated = await api.regenerateToken(userId, t.id, body).catch((err: unknown) => {
+        throw inFlagTerms(err, FLAG_OF);
+      });
+      showIssued(regenerated, flags.output, "Regenerated");
     });
 
   const del = tokens

@@ -40,7 +40,7 @@ afterAll(() => built?.remove());
  * The CLI talks HTTP only, so the store behind the server changes nothing it does: every
  * command runs against PGlite, and the token lifecycle again against PostgreSQL.
  */
-describe("tokenplane CLI against a server on PGlite", () => {
+describe("tokenplane CLI against a server on PGlite", { timeout: 120_000 }, () => {
   const store = "pglite";
   let srv: TestServer;
   let dir: string;
@@ -301,7 +301,7 @@ describe("tokenplane CLI against a server on PGlite", () => {
     expect(auditTable.stdout.trim().split("\n")).toHaveLength(3);
   });
 
-  it("follows a user's tokens with --watch, as NDJSON with -o json", { timeout: 60_000 }, async () => {
+  it("follows a user's tokens with --watch, as NDJSON with -o json", async () => {
     const watch = built.start(["tokens", "list", "--watch", "-u", "storefront-team", "-o", "json"], env);
     try {
       const events = () =>
@@ -310,13 +310,13 @@ describe("tokenplane CLI against a server on PGlite", () => {
           .filter((l) => l !== "")
           .map((l) => z.object({ type: z.string(), object: AccessToken }).parse(JSON.parse(l)));
       await waitFor(() => events().some((e) => e.object.name === "shopfront"), {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         what: "the current state",
       });
       const created = await issue(["tokens", "create", "watched", "-u", "storefront-team", "-o", "json"]);
       issued.push(IssuedAccessToken.parse(JSON.parse(created.stdout)).token);
       await waitFor(() => events().some((e) => e.type === "ADDED" && e.object.name === "watched"), {
-        timeoutMs: 15_000,
+        timeoutMs: 60_000,
         what: "the new token's event",
       });
       printed.push(watch.out.stdout, watch.out.stderr);
@@ -340,7 +340,7 @@ describe("tokenplane CLI against a server on PGlite", () => {
     expect(badPermission.stderr).toContain("tokenplane: --permission[0]: must be resource:action");
     expect(unknownResource.status).toBe(1);
     expect(unknownResource.stderr).toMatch(
-      /^tokenplane: .*permissions\[0\]: unknown resource "ghost".*\(HTTP 422\)$/m,
+      /^tokenplane: .*--permission\[0\]: unknown resource "ghost".*\(HTTP 422\)$/m,
     );
     expect(badCredits.status).toBe(2);
     expect(badCredits.stderr).toContain("'--credits <n>' argument 'lots' is invalid. must be a whole number");
@@ -397,7 +397,7 @@ describe("tokenplane CLI against a server on PGlite", () => {
   });
 });
 
-describe("tokenplane CLI against a server on PostgreSQL", () => {
+describe("tokenplane CLI against a server on PostgreSQL", { timeout: 120_000 }, () => {
   let srv: TestServer;
   beforeAll(async () => {
     srv = await startTestServer("postgres");

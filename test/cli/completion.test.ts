@@ -28,7 +28,7 @@ const candidates = async (...words: string[]) => {
   return result.stdout.trim().split("\n");
 };
 
-describe("tokenplane completion", () => {
+describe("tokenplane completion", { timeout: 60_000 }, () => {
   it("completes commands, subcommands, flags and flag values from the command tree", async () => {
     const [top, tokens, create, type, output] = await Promise.all([
       candidates(),

@@ -1,3 +1,4 @@
+import { KubeConfig } from "@kubernetes/client-node";
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,12 +86,19 @@ const run = async (args: string[], extra: NodeJS.ProcessEnv = {}, script?: strin
 beforeAll(async () => {
   [env, built] = await Promise.all([startOperatorEnv({ name: "cli" }), buildCli()]);
   dir = mkdtempSync(join(tmpdir(), "tokenplane-cli-kube-"));
-  let kubeconfig = REAL_CLUSTER_KUBECONFIG;
-  if (!kubeconfig) {
-    kubeconfig = join(dir, "kubeconfig");
-    // The context's namespace is the test's: commands without -n use it, as kubectl does.
-    writeFileSync(kubeconfig, env.target.fixture!.kubeConfigYaml({ admin: true, namespace: env.namespace }));
-  }
+  // The context's namespace is the test's: commands without -n use it, as kubectl's do.
+  const kubeconfig = join(dir, "kubeconfig");
+  if (REAL_CLUSTER_KUBECONFIG) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(REAL_CLUSTER_KUBECONFIG);
+    kc.contexts = kc.contexts.map((c) =>
+      c.name === kc.currentContext ? { ...c, namespace: env.namespace } : c,
+    );
+    writeFileSync(kubeconfig, kc.exportConfig(), { mode: 0o600 });
+  } else
+    writeFileSync(kubeconfig, env.target.fixture!.kubeConfigYaml({ admin: true, namespace: env.namespace }), {
+      mode: 0o600,
+    });
   cliEnv = {
     KUBECONFIG: kubeconfig,
     XDG_CONFIG_HOME: join(dir, "config"),
@@ -105,10 +113,12 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("tokenplane rotate and status", () => {
+// Each test runs several CLI processes (each loads the Kubernetes client): generous bounds
+// for a loaded CI machine; nothing here measures time.
+describe("tokenplane rotate and status", { timeout: 120_000 }, () => {
   it("rotates an AccessToken and waits for the new token in its Secret", async () => {
     await env.apply("storefront", { type: "read-only" });
-    const before = await env.ready("storefront");
+    const before = await env.ready("storefront", undefined, 60_000);
     const secretBefore = await env.secret("storefront");
 
     const rotated = await run(["rotate", "storefront", "-n", env.namespace, "-o", "json"]);
@@ -131,7 +141,7 @@ describe("tokenplane rotate and status", () => {
 
   it("rotates every AccessToken of a namespace with --all (the kubeconfig context's namespace)", async () => {
     await env.apply("billing", { type: "read-only" });
-    await env.ready("billing");
+    await env.ready("billing", undefined, 60_000);
     const rotated = await run(["rotate", "--all", "--timeout", "60s"]);
     expect(rotated.status).toBe(0);
     expect(rotated.stdout).toMatch(/^NAMESPACE\s+NAME\s+TOKEN ID\s+REVISION\s+EXPIRES$/m);
@@ -144,7 +154,7 @@ describe("tokenplane rotate and status", () => {
   });
 
   it("shows conditions, token, Secret keys, Events and the server's view, never the token", async () => {
-    const at = await env.ready("storefront");
+    const at = await env.ready("storefront", undefined, 60_000);
     const json = await run(["status", "storefront", "-n", env.namespace, "-o", "json"]);
     expect(json.stderr).toBe("");
     expect(json.status).toBe(0);
