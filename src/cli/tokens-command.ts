@@ -3,7 +3,7 @@ import type { AccessToken, IssuedAccessToken } from "../api/index.js";
 import { type ManagementApi, managementApi } from "../client/index.js";
 import { addConnectionOptions, type ConnectionFlags, resolveConnection } from "./connection.js";
 import { inFlagTerms } from "./checked-body.js";
-import { CliFailure } from "./failures.js";
+import { CliFailure, UsageFailure } from "./failures.js";
 import { addOutputOption, colour, type OutputFormat, print, renderData } from "./output.js";
 import { confirmOrRefuse } from "./prompts.js";
 import { resolveToken, resolveUser } from "./selection.js";
@@ -59,6 +59,12 @@ function showIssued(t: IssuedAccessToken, format: OutputFormat, verb: string): v
   else print(issuedView(t, verb));
 }
 
+/** `-o token` prints the token alone: a private key issued with it would be lost. */
+function refuseLostKey(format: OutputFormat, signedRequests: boolean | undefined): void {
+  if (format === "token" && signedRequests)
+    throw new UsageFailure("-o token: would drop the private key issued with --signed-requests; use -o json");
+}
+
 export function registerTokensCommand(program: Command): void {
   const tokens = program
     .command("tokens")
@@ -98,6 +104,7 @@ Examples:
     )
     .action(async (name: string, flags: Flags & CreateFlags) => {
       const body = createBody(name, flags);
+      refuseLostKey(flags.output, body.signedRequests);
       const { api, userId } = await context(flags);
       const created = await api.createToken(userId, body).catch((err: unknown) => {
         throw inFlagTerms(err, FLAG_OF);
@@ -127,8 +134,11 @@ Examples:
     .argument("<token>", "token id or name")
     .action(async (ref: string, flags: Flags & RegenerateFlags) => {
       const body = regenerateBody(flags);
+      refuseLostKey(flags.output, body.signedRequests);
       const { api, userId } = await context(flags);
       const t = await resolveToken(api, userId, ref);
+      // A token that signs its requests gets a new key pair with its new secret.
+      refuseLostKey(flags.output, t.signedRequests);
       const regenerated = await api.regenerateToken(userId, t.id, body).catch((err: unknown) => {
         throw inFlagTerms(err, FLAG_OF);
       });

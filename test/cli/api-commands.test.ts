@@ -326,16 +326,25 @@ describe("tokenplane CLI against a server on PGlite", { timeout: 120_000 }, () =
   });
 
   it("refuses bad input with the field's name: exit 2 for the command line, 1 for the server's refusal", async () => {
-    const [badPermission, unknownResource, badCredits, badRefill, unknownCommand, badOutput, noChange] =
-      await Promise.all([
-        run(["tokens", "create", "x", "--type", "custom", "-p", "orders"]),
-        run(["tokens", "create", "x", "--type", "custom", "-p", "ghost:read"]),
-        run(["tokens", "create", "x", "--credits", "lots"]),
-        run(["tokens", "create", "x", "--refill", "10/monthly"]),
-        run(["tokens", "frobnicate"]),
-        run(["tokens", "list", "-o", "token"]),
-        run(["tokens", "update", "shopfront", "-u", "storefront-team"]),
-      ]);
+    const [
+      badPermission,
+      unknownResource,
+      badCredits,
+      badRefill,
+      unknownCommand,
+      badOutput,
+      noChange,
+      lostKey,
+    ] = await Promise.all([
+      run(["tokens", "create", "x", "--type", "custom", "-p", "orders"]),
+      run(["tokens", "create", "x", "--type", "custom", "-p", "ghost:read"]),
+      run(["tokens", "create", "x", "--credits", "lots"]),
+      run(["tokens", "create", "x", "--refill", "10/monthly"]),
+      run(["tokens", "frobnicate"]),
+      run(["tokens", "list", "-o", "token"]),
+      run(["tokens", "update", "shopfront", "-u", "storefront-team"]),
+      run(["tokens", "create", "x", "--signed-requests", "-o", "token"]),
+    ]);
     expect(badPermission.status).toBe(2);
     expect(badPermission.stderr).toContain("tokenplane: --permission[0]: must be resource:action");
     expect(unknownResource.status).toBe(1);
@@ -352,6 +361,8 @@ describe("tokenplane CLI against a server on PGlite", { timeout: 120_000 }, () =
     expect(badOutput.stderr).toContain("argument 'token' is invalid");
     expect(noChange.status).toBe(2);
     expect(noChange.stderr).toContain("nothing to change");
+    expect(lostKey.status).toBe(2);
+    expect(lostKey.stderr).toContain("-o token: would drop the private key issued with --signed-requests");
   });
 
   it("takes TOKENPLANE_SERVER and TOKENPLANE_TOKEN over the config file, and explains a missing or broken one", async () => {
