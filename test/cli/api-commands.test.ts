@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -23,6 +25,8 @@ import { type BuiltCli, buildCli, type CliResult } from "./cli-process.js";
  * listening server, on PGlite and on PostgreSQL. Every JSON output is parsed with the API's
  * schemas; every plain token the server issued is looked for in everything else printed.
  */
+
+const execFileAsync = promisify(execFile);
 
 const json = <S extends z.ZodType>(schema: S, result: CliResult): z.output<S> => {
   expect(result.stderr).toBe("");
@@ -401,10 +405,27 @@ describe("tokenplane CLI against a server on PGlite", { timeout: 120_000 }, () =
     expect(unreachable.stderr).toContain("cannot reach the server (127.0.0.1:1): connection refused");
   });
 
-  it("never printed a plain token except from create and regenerate", () => {
+  it("colours tables only on a terminal, and never with NO_COLOR", async () => {
+    // `script` (util-linux) runs the command on a pseudo-terminal.
+    const inTerminal = async (extra: NodeJS.ProcessEnv) => {
+      const { stdout } = await execFileAsync(
+        "script",
+        ["-qec", `"${process.execPath}" "${built.entry}" users list`, "/dev/null"],
+        { env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm", ...env, ...extra } },
+      );
+      return stdout;
+    };
+    const [coloured, plain] = await Promise.all([inTerminal({}), inTerminal({ NO_COLOR: "1" })]);
+    expect(coloured).toContain("\x1b[1mID\x1b[22m");
+    expect(plain).toMatch(/^ID\s+NAME\s+ADMIN\s+CREATED\s*$/m);
+    expect(plain).not.toContain("\x1b[");
+  });
+
+  it("never printed a plain token except from create and regenerate, nor colour without a terminal", () => {
     expect(issued.length).toBeGreaterThanOrEqual(5);
     const everything = printed.join("\n");
     for (const token of [...issued, srv.adminToken]) expect(everything).not.toContain(token);
+    expect(everything).not.toContain("\x1b[");
   });
 });
 

@@ -34,8 +34,8 @@ export interface Running {
  * Builds src/cli.ts once for a test file (esbuild, packages left external, under
  * node_modules/.cache so they resolve): each run then starts in a fraction of the time tsx
  * takes, which keeps a suite of dozens of CLI processes fast. Processes run without a
- * terminal and with only the environment given (plus PATH/HOME): no TOKENPLANE_* or
- * KUBECONFIG leaks in from the runner.
+ * terminal and with only the environment given (plus PATH/HOME): no TOKENPLANE_*, KUBECONFIG
+ * or NO_COLOR leaks in from the runner.
  */
 export async function buildCli(): Promise<BuiltCli> {
   const cache = join(ROOT, "node_modules", ".cache");
@@ -56,7 +56,6 @@ export async function buildCli(): Promise<BuiltCli> {
   const environment = (env: NodeJS.ProcessEnv | undefined) => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    NO_COLOR: "1",
     ...env,
   });
 
