@@ -9,6 +9,7 @@ import {
   DEFAULT_PORT,
   generateToken,
 } from "./core/index.js";
+import { exitWithFailure, programName, registerPeopleCommands } from "./cli/index.js";
 
 // Each command loads only the part it runs: the server must not wait for the Kubernetes client.
 const serverPart = () => import("./server/index.js");
@@ -40,10 +41,12 @@ function untilSignalled(stop: () => Promise<void>): void {
 }
 
 const program = new Command()
-  .name("tokenplane")
+  .name(programName())
   .description("Issue, verify and rotate API access tokens on Kubernetes")
   .version("0.1.0")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Failures are reported (and exit codes chosen: 2 for usage) in one place, below.
+  .exitOverride();
 
 const SERVER_ENVIRONMENT = `
 Environment:
@@ -263,7 +266,6 @@ program
     process.stdout.write(renderCrdsYaml());
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`tokenplane: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+registerPeopleCommands(program);
+
+program.parseAsync(process.argv).catch(exitWithFailure);

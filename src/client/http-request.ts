@@ -5,7 +5,7 @@ import { ApiError, type Problem } from "../api/index.js";
 export interface Connection {
   /** Base URL of the token server, e.g. https://tokens.internal:8443 */
   url: string;
-  /** The credential sent as `Authorization: Bearer`. */
+  /** The credential sent as `Authorization: Bearer` (none when empty: verify needs none). */
   token: string;
   /** PEM CA certificates to trust for https (in addition to none: only these). */
   caBundle?: string;
@@ -34,7 +34,7 @@ export function open(
       {
         method: sent.method,
         headers: {
-          authorization: `Bearer ${conn.token}`,
+          ...(conn.token === "" ? {} : { authorization: `Bearer ${conn.token}` }),
           accept: "application/json, application/x-ndjson",
           "user-agent": "tokenplane-client",
           ...(payload === undefined
