@@ -1,0 +1,34 @@
+import type { AccessToken } from "../api/index.js";
+
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+const absolute = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 86_400_000],
+  ["month", 30 * 86_400_000],
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+];
+
+/** "in 3 days", "5 minutes ago", "now". */
+export function fromNow(iso: string, now = Date.now()): string {
+  const diff = Date.parse(iso) - now;
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(diff) >= ms) return relative.format(Math.round(diff / ms), unit);
+  }
+  return "just now";
+}
+
+export const dateTime = (iso: string): string => absolute.format(new Date(iso));
+
+export type TokenState = "active" | "expired";
+
+export function tokenState(token: AccessToken, now = Date.now()): TokenState {
+  return token.expiresAt !== null && Date.parse(token.expiresAt) <= now ? "expired" : "active";
+}
+
+/** Oldest first, as the API lists them. */
+export function byCreation(a: AccessToken, b: AccessToken): number {
+  return a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt < b.createdAt ? -1 : 1;
+}

@@ -1,0 +1,137 @@
+import type { AccessToken } from "../api/index.js";
+import { dateTime, fromNow, tokenState } from "./format.js";
+
+interface TokenTableProps {
+  tokens: readonly AccessToken[];
+  loading: boolean;
+  empty: string;
+  /** Absent when the signed-in token may not do it: the button is not shown. */
+  onEdit?: ((t: AccessToken) => void) | undefined;
+  onRegenerate?: ((t: AccessToken) => void) | undefined;
+  onRevoke?: ((t: AccessToken) => void) | undefined;
+}
+
+const TYPE_LABEL: Record<AccessToken["type"], string> = {
+  "read-only": "Read-only",
+  "full-access": "Full access",
+  custom: "Custom",
+};
+
+function When({ iso, none }: { iso: string | null; none: string }) {
+  if (!iso) return <span class="muted">{none}</span>;
+  return (
+    <time dateTime={iso} title={iso}>
+      {fromNow(iso)}
+      <small>{dateTime(iso)}</small>
+    </time>
+  );
+}
+
+export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRevoke }: TokenTableProps) {
+  const actions = onEdit || onRegenerate || onRevoke;
+  return (
+    <div class="table-wrap">
+      <table class="data tokens" aria-busy={loading ? "true" : undefined}>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Type</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Prefix</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Expires</th>
+            <th scope="col">State</th>
+            {actions && (
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.length === 0 && (
+            <tr>
+              <td colSpan={9} class="empty">
+                {loading ? "Loading tokens…" : empty}
+              </td>
+            </tr>
+          )}
+          {tokens.map((t) => {
+            const state = tokenState(t);
+            return (
+              <tr key={t.id} data-token-id={t.id}>
+                <td data-label="Name">
+                  <span class="token-name">{t.name}</span>
+                  {t.description && <span class="description">{t.description}</span>}
+                </td>
+                <td data-label="Type">
+                  {TYPE_LABEL[t.type]}
+                  {t.type === "custom" && (
+                    <span class="permissions">
+                      {t.permissions.map((p) => (
+                        <code key={p}>{p}</code>
+                      ))}
+                    </span>
+                  )}
+                </td>
+                <td data-label="Kind">
+                  <span class={`badge ${t.kind}`}>{t.kind}</span>
+                </td>
+                <td data-label="Prefix">
+                  <code>{t.displayPrefix}…</code>
+                </td>
+                <td data-label="Created">
+                  <When iso={t.createdAt} none="" />
+                </td>
+                <td data-label="Last used">
+                  <When iso={t.lastUsedAt} none="never" />
+                </td>
+                <td data-label="Expires">
+                  <When iso={t.expiresAt} none="never" />
+                </td>
+                <td data-label="State">
+                  <span class={`state ${state}`}>{state}</span>
+                </td>
+                {actions && (
+                  <td class="actions">
+                    {onEdit && (
+                      <button
+                        type="button"
+                        class="secondary small"
+                        aria-label={`Edit ${t.name}`}
+                        onClick={() => onEdit(t)}
+                      >
+                        Edit
+                      </button>
+                    )}
+                    {onRegenerate && (
+                      <button
+                        type="button"
+                        class="secondary small"
+                        aria-label={`Regenerate ${t.name}`}
+                        onClick={() => onRegenerate(t)}
+                      >
+                        Regenerate
+                      </button>
+                    )}
+                    {onRevoke && (
+                      <button
+                        type="button"
+                        class="danger small"
+                        aria-label={`Revoke ${t.name}`}
+                        onClick={() => onRevoke(t)}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
