@@ -32,3 +32,20 @@ export function tokenState(token: AccessToken, now = Date.now()): TokenState {
 export function byCreation(a: AccessToken, b: AccessToken): number {
   return a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt < b.createdAt ? -1 : 1;
 }
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** "1h30m" → milliseconds, for display only (the server validated it already). */
+export function durationMs(text: string): number {
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g))
+    total += Number(n) * (UNIT_MS[unit ?? ""] ?? 0);
+  return total;
+}

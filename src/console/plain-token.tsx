@@ -5,13 +5,23 @@ import type { IssuedAccessToken } from "../api/index.js";
  * The plain token (and private key) exactly once. It lives only in this component's props:
  * closing the dialog, navigating or reloading drops it, and nothing stores it.
  */
-export function PlainToken({ issued, onDone }: { issued: IssuedAccessToken; onDone: () => void }) {
+export function PlainToken({
+  issued,
+  note,
+  onDone,
+}: {
+  issued: IssuedAccessToken;
+  /** What happened to the previous secret, after a regeneration. */
+  note?: string | undefined;
+  onDone: () => void;
+}) {
   return (
     <div class="plain-token">
       <div class="banner warning" role="status">
         <strong>Copy this token now.</strong> You will not see it again: tokenplane keeps only a keyed hash of
         it.
       </div>
+      {note && <p class="note">{note}</p>}
       <Secret label="Token" id="plain-token" value={issued.token} />
       {issued.privateKey && (
         <Secret

@@ -27,6 +27,31 @@ function When({ iso, none }: { iso: string | null; none: string }) {
   );
 }
 
+const ICONS = {
+  edit: "M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4",
+  regenerate: "M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4",
+  revoke: "M5 7h14M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
+};
+
+/** An icon button; its label is its accessible name and its tooltip. */
+function IconButton({
+  icon,
+  label,
+  onClick,
+}: {
+  icon: keyof typeof ICONS;
+  label: string;
+  onClick: () => void;
+}) {
+  return (
+    <button type="button" class={`icon-action ${icon}`} aria-label={label} title={label} onClick={onClick}>
+      <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+        <path d={ICONS[icon]} />
+      </svg>
+    </button>
+  );
+}
+
 export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRevoke }: TokenTableProps) {
   const actions = onEdit || onRegenerate || onRevoke;
   return (
@@ -36,7 +61,6 @@ export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRev
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Type</th>
-            <th scope="col">Kind</th>
             <th scope="col">Prefix</th>
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
@@ -52,7 +76,7 @@ export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRev
         <tbody>
           {tokens.length === 0 && (
             <tr>
-              <td colSpan={9} class="empty">
+              <td colSpan={8} class="empty">
                 {loading ? "Loading tokens…" : empty}
               </td>
             </tr>
@@ -66,7 +90,10 @@ export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRev
                   {t.description && <span class="description">{t.description}</span>}
                 </td>
                 <td data-label="Type">
-                  {TYPE_LABEL[t.type]}
+                  <span class="type-line">
+                    {TYPE_LABEL[t.type]}
+                    <span class={`badge ${t.kind}`}>{t.kind}</span>
+                  </span>
                   {t.type === "custom" && (
                     <span class="permissions">
                       {t.permissions.map((p) => (
@@ -74,9 +101,6 @@ export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRev
                       ))}
                     </span>
                   )}
-                </td>
-                <td data-label="Kind">
-                  <span class={`badge ${t.kind}`}>{t.kind}</span>
                 </td>
                 <td data-label="Prefix">
                   <code>{t.displayPrefix}…</code>

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type { AccessToken, IssuedAccessToken, Resource, User } from "../api/index.js";
 import { Dialog } from "./dialog.js";
 import { ProblemBanner } from "./fields.js";
-import { byCreation } from "./format.js";
+import { byCreation, dateTime, durationMs } from "./format.js";
 import { PlainToken } from "./plain-token.js";
 import { RegenerateForm, RevokeConfirm } from "./token-actions.js";
 import { createBody, TokenForm, updateBody } from "./token-form.js";
@@ -16,7 +16,7 @@ type DialogState =
   | { kind: "edit"; token: AccessToken }
   | { kind: "regenerate"; token: AccessToken }
   | { kind: "revoke"; token: AccessToken }
-  | { kind: "issued"; title: string; issued: IssuedAccessToken };
+  | { kind: "issued"; title: string; issued: IssuedAccessToken; note?: string };
 
 const PAGE_SIZES = [10, 25, 50, 100];
 
@@ -217,7 +217,12 @@ export function TokensPage() {
             onCancel={close}
             onSubmit={async (body) => {
               const issued = await api.regenerateToken(owner, dialog.token.id, body);
-              setDialog({ kind: "issued", title: "Token regenerated", issued });
+              const note = body.gracePeriod
+                ? `The previous token keeps working for ${body.gracePeriod} (until ${dateTime(
+                    new Date(Date.now() + durationMs(body.gracePeriod)).toISOString(),
+                  )}).`
+                : "The previous token has stopped working.";
+              setDialog({ kind: "issued", title: "Token regenerated", issued, note });
             }}
           />
         </Dialog>
@@ -236,7 +241,7 @@ export function TokensPage() {
       )}
       {dialog?.kind === "issued" && (
         <Dialog title={dialog.title} onClose={close}>
-          <PlainToken issued={dialog.issued} onDone={close} />
+          <PlainToken issued={dialog.issued} note={dialog.note} onDone={close} />
         </Dialog>
       )}
     </section>
