@@ -46,6 +46,9 @@ const PAGES: Page[] = [
   },
 ];
 
+/** Token prefixes get an ellipsis; "(env)" (the admin token from the environment) does not. */
+const displayPrefix = (prefix: string): string => (prefix.startsWith("(") ? prefix : `${prefix}…`);
+
 export function App() {
   const [session, setSession] = useState<Session | undefined>(undefined);
   const [restoring, setRestoring] = useState(() => storedCredential() !== undefined);
@@ -125,7 +128,16 @@ export function App() {
                 {session.displayPrefix && (
                   <span class="muted">
                     {" "}
-                    with <code>{session.displayPrefix}…</code>
+                    with <code>{displayPrefix(session.displayPrefix)}</code>
+                  </span>
+                )}
+                {session.permissions && (
+                  <span class="muted held">
+                    {" "}
+                    holding{" "}
+                    {session.permissions.map((p) => (
+                      <code key={p}>{p}</code>
+                    ))}
                   </span>
                 )}
               </span>

@@ -119,35 +119,16 @@ export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRev
                 </td>
                 {actions && (
                   <td class="actions">
-                    {onEdit && (
-                      <button
-                        type="button"
-                        class="secondary small"
-                        aria-label={`Edit ${t.name}`}
-                        onClick={() => onEdit(t)}
-                      >
-                        Edit
-                      </button>
-                    )}
+                    {onEdit && <IconButton icon="edit" label={`Edit ${t.name}`} onClick={() => onEdit(t)} />}
                     {onRegenerate && (
-                      <button
-                        type="button"
-                        class="secondary small"
-                        aria-label={`Regenerate ${t.name}`}
+                      <IconButton
+                        icon="regenerate"
+                        label={`Regenerate ${t.name}`}
                         onClick={() => onRegenerate(t)}
-                      >
-                        Regenerate
-                      </button>
+                      />
                     )}
                     {onRevoke && (
-                      <button
-                        type="button"
-                        class="danger small"
-                        aria-label={`Revoke ${t.name}`}
-                        onClick={() => onRevoke(t)}
-                      >
-                        Revoke
-                      </button>
+                      <IconButton icon="revoke" label={`Revoke ${t.name}`} onClick={() => onRevoke(t)} />
                     )}
                   </td>
                 )}
