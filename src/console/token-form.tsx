@@ -4,6 +4,9 @@ import type { TokenKind, TokenType } from "../core/index.js";
 import { describedBy, Field, type FieldErrors, fieldErrorsOf, listOf, ProblemBanner } from "./fields.js";
 import { dateTime } from "./format.js";
 import { PermissionGrid } from "./permission-grid.js";
+import { ProblemError } from "./api-client.js";
+
+type JsonValue = AccessToken["metadata"][string];
 
 type Expiry = "keep" | "7d" | "30d" | "90d" | "unlimited" | "date";
 type Interval = "daily" | "weekly" | "monthly";
@@ -27,6 +30,7 @@ interface FormState {
   rateOn: boolean;
   rateLimit: string;
   rateWindow: string;
+  metadata: string;
 }
 
 function initialState(token?: AccessToken): FormState {
@@ -49,6 +53,7 @@ function initialState(token?: AccessToken): FormState {
     rateOn: Boolean(token?.rateLimit),
     rateLimit: String(token?.rateLimit?.limit ?? 100),
     rateWindow: token?.rateLimit?.window ?? "1m",
+    metadata: token && Object.keys(token.metadata).length > 0 ? JSON.stringify(token.metadata, null, 2) : "",
   };
 }
 
@@ -65,6 +70,26 @@ function limitsOf(s: FormState) {
       : null,
     rateLimit: s.rateOn ? { limit: numberOf(s.rateLimit), window: s.rateWindow.trim() } : null,
   };
+}
+
+/** The metadata text as an object; blank is `{}`. Not JSON is refused here, as the API would. */
+function metadataOf(s: FormState): Record<string, JsonValue> {
+  if (s.metadata.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(s.metadata);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ProblemError({
+      type: "about:blank",
+      title: "Invalid request",
+      status: 422,
+      errors: [{ field: "metadata", message: 'must be a JSON object, such as {"team": "shop"}' }],
+    });
+  }
+  return value as Record<string, JsonValue>;
 }
 
 /** "date" → the end of that day, local time; else the named duration. */
@@ -89,6 +114,7 @@ export function createBody(s: FormState): CreateAccessTokenBody {
     ...(credits ? { credits } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     ...(s.signedRequests ? { signedRequests: true } : {}),
+    ...(s.metadata.trim() ? { metadata: metadataOf(s) } : {}),
   };
 }
 
@@ -102,6 +128,7 @@ export function updateBody(s: FormState): UpdateAccessTokenBody {
     allowedDomains: listOf(s.allowedDomains),
     allowedIps: listOf(s.allowedIps),
     ...limitsOf(s),
+    metadata: metadataOf(s),
   };
 }
 
@@ -144,6 +171,7 @@ const SHOWN_FIELDS = [
   "credits",
   "rateLimit",
   "signedRequests",
+  "metadata",
 ];
 
 export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCancel }: TokenFormProps) {
@@ -302,7 +330,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
       )}
 
       <details class="advanced" open={editing && hasRestrictions(token)}>
-        <summary>Restrictions and limits</summary>
+        <summary>More settings: allowed domains and IPs, credits, rate limit, metadata</summary>
         <div class="form-columns">
           <Field
             id="token-domains"
@@ -348,6 +376,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
                   <input
                     type="number"
                     min={0}
+                    aria-label="Credits remaining"
                     value={s.creditsRemaining}
                     onInput={(e) => set("creditsRemaining", e.currentTarget.value)}
                   />
@@ -367,6 +396,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
                       <input
                         type="number"
                         min={1}
+                        aria-label="Refill amount"
                         value={s.refillAmount}
                         onInput={(e) => set("refillAmount", e.currentTarget.value)}
                       />
@@ -374,6 +404,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
                     <label>
                       every
                       <select
+                        aria-label="Refill interval"
                         value={s.refillInterval}
                         onChange={(e) => set("refillInterval", e.currentTarget.value as Interval)}
                       >
@@ -403,6 +434,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
                   <input
                     type="number"
                     min={1}
+                    aria-label="Requests per window"
                     value={s.rateLimit}
                     onInput={(e) => set("rateLimit", e.currentTarget.value)}
                   />
@@ -410,6 +442,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
                 <label>
                   per
                   <input
+                    aria-label="Rate limit window"
                     value={s.rateWindow}
                     size={6}
                     onInput={(e) => set("rateWindow", e.currentTarget.value)}
@@ -419,6 +452,22 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
             )}
           </Field>
         </div>
+        <Field
+          id="token-metadata"
+          label="Metadata"
+          hint="A JSON object returned by the verify API with every valid check (at most 8 KiB)."
+          errors={errors.metadata}
+        >
+          <textarea
+            {...describedBy("token-metadata", errors.metadata, true)}
+            class="mono"
+            rows={3}
+            placeholder='{"team": "shop"}'
+            spellcheck={false}
+            value={s.metadata}
+            onInput={(e) => set("metadata", e.currentTarget.value)}
+          />
+        </Field>
         {!editing && (
           <Field id="token-signed" label="Signed requests" group errors={errors.signedRequests}>
             <label class="inline">
@@ -446,7 +495,13 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
 }
 
 function hasRestrictions(t: AccessToken): boolean {
-  return t.allowedDomains.length > 0 || t.allowedIps.length > 0 || t.credits !== null || t.rateLimit !== null;
+  return (
+    t.allowedDomains.length > 0 ||
+    t.allowedIps.length > 0 ||
+    t.credits !== null ||
+    t.rateLimit !== null ||
+    Object.keys(t.metadata).length > 0
+  );
 }
 
 export type { FormState as TokenFormState };

@@ -226,16 +226,34 @@ describe("web console", { timeout: 90_000 }, () => {
     await dialog.getByRole("checkbox", { name: "orders create", exact: true }).uncheck();
     await dialog.getByRole("checkbox", { name: "orders delete", exact: true }).check();
     await dialog.getByRole("checkbox", { name: "invoices update", exact: true }).uncheck();
+    await dialog.getByText("More settings").click();
+    await dialog.getByLabel("Allowed domains").fill("shop.example.com\n*.example.org");
+    await dialog.getByLabel("Limit the number of uses").check();
+    await dialog.getByLabel("Credits remaining").fill("50");
+    await dialog.getByLabel("Refill", { exact: true }).check();
+    await dialog.getByLabel("Refill amount").fill("100");
+    await dialog.getByLabel("Refill interval").selectOption("daily");
+    await dialog.getByLabel("Limit requests per time window").check();
+    await dialog.getByLabel("Requests per window").fill("10");
+    await dialog.getByLabel("Rate limit window").fill("30s");
+    await dialog.getByLabel("Metadata").fill('{"team": "shop"}');
     await shot(page, "edit-dialog");
     await dialog.getByRole("button", { name: "Save" }).click();
     await row(page, "custom-token-edited").waitFor();
 
-    const list = await ts.admin<{ items: { name: string; description: string; permissions: string[] }[] }>(
+    const list = await ts.admin<{ items: Record<string, unknown>[] }>(
       "GET",
       `/api/v1/users/${alice.id}/access-tokens`,
     );
-    const edited = list.body.items.find((t) => t.name === "custom-token-edited");
-    expect(edited?.description).toBe("now also deletes orders");
+    const edited = list.body.items.find((t) => t.name === "custom-token-edited") as
+      { description: string; permissions: string[] } | undefined;
+    expect(edited).toMatchObject({
+      description: "now also deletes orders",
+      allowedDomains: ["shop.example.com", "*.example.org"],
+      credits: { remaining: 50, refill: { amount: 100, interval: "daily" } },
+      rateLimit: { limit: 10, window: "30s" },
+      metadata: { team: "shop" },
+    });
     expect([...(edited?.permissions ?? [])].sort()).toEqual([
       "invoices:create",
       "invoices:delete",
@@ -314,7 +332,7 @@ describe("web console", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "Create new API token" }).click();
     const dialog = page.getByRole("dialog", { name: "Create API token" });
     await dialog.getByLabel("Name", { exact: true }).fill("  ");
-    await dialog.getByText("Restrictions and limits").click();
+    await dialog.getByText("More settings").click();
     await dialog.getByLabel("Allowed IP ranges").fill("10.0.0.0/8\nnot-an-ip");
     await dialog.getByRole("button", { name: "Create token" }).click();
     const ipError = dialog.locator("#token-ips-error");
