@@ -10,20 +10,38 @@ const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
  * A user's tokens, kept current by the `subscribe=true` stream. A dropped stream is reopened
  * (with backoff); the server then sends the whole current state again, which replaces ours,
  * so tokens deleted meanwhile disappear too. A refusal (401/403/404) stops it.
+ *
+ * The server announces changes to tokens but not each use (lastUsedAt, credits spent): those
+ * would flood every stream from the verify hot path. So the stream is also reopened when the
+ * tab becomes visible again, which brings them up to date.
  */
 export function useTokenWatch(api: Api, userId: string) {
   const tokens = useRef(new Map<string, AccessToken>());
   const [version, setVersion] = useState(0);
   const [status, setStatus] = useState<WatchStatus>("connecting");
   const [error, setError] = useState<ProblemError | undefined>(undefined);
+  const [generation, setGeneration] = useState(0);
+  const watching = useRef<string | undefined>(undefined);
+
+  useEffect(() => {
+    const refresh = () => {
+      if (document.visibilityState === "visible") setGeneration((g) => g + 1);
+    };
+    document.addEventListener("visibilitychange", refresh);
+    return () => document.removeEventListener("visibilitychange", refresh);
+  }, []);
 
   useEffect(() => {
     const abort = new AbortController();
     let attempt = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    tokens.current = new Map();
-    setVersion((v) => v + 1);
-    setStatus("connecting");
+    // Another user's tokens start from nothing; a reopened stream replaces the table when it answers.
+    if (watching.current !== userId) {
+      watching.current = userId;
+      tokens.current = new Map();
+      setVersion((v) => v + 1);
+      setStatus("connecting");
+    }
     setError(undefined);
 
     const open = () => {
@@ -75,7 +93,7 @@ export function useTokenWatch(api: Api, userId: string) {
       abort.abort();
       clearTimeout(timer);
     };
-  }, [api, userId]);
+  }, [api, userId, generation]);
 
   return { tokens: tokens.current, version, status, error };
 }

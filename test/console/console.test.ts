@@ -171,6 +171,32 @@ describe("web console", { timeout: 90_000 }, () => {
     expect(await page.getByText("bob-private-token").count()).toBe(0);
   });
 
+  it("says why a sign-in failed, and hides what a read-only token may not do", async () => {
+    const page = await newPage();
+    await page.goto(`${ts.url}/console/`);
+    await page.getByLabel("Token").fill("tps_not-a-real-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const error = page.locator("#sign-in-token-error");
+    await error.waitFor();
+    expect((await error.textContent())?.length).toBeGreaterThan(0);
+    expect(await page.getByLabel("Token").getAttribute("aria-invalid")).toBe("true");
+
+    const readOnly = await ts.admin<{ token: string }>("POST", `/api/v1/users/${alice.id}/access-tokens`, {
+      body: { name: "alice-reader", type: "read-only" },
+    });
+    secrets.push(readOnly.body.token);
+    await page.getByLabel("Token").fill(readOnly.body.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByTestId("whoami").filter({ hasText: "alice" }).waitFor();
+    await row(page, "alice-console").waitFor();
+    for (const action of ["Create new API token", "Edit alice-console", "Revoke alice-console"]) {
+      expect(await page.getByRole("button", { name: action }).count(), action).toBe(0);
+    }
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await page.evaluate("Object.keys(sessionStorage).length")).toBe(0);
+  });
+
   it("creates each type with grid permissions; each token holds exactly those", async () => {
     const page = await newPage();
     await signIn(page, alice.token, "alice");
@@ -342,8 +368,10 @@ describe("web console", { timeout: 90_000 }, () => {
     expect(await dialog.getByLabel("Allowed IP ranges").getAttribute("aria-invalid")).toBe("true");
     await dialog.getByRole("alert").filter({ hasText: "Invalid request" }).waitFor();
     await shot(page, "field-error");
+    // Escape closes the dialog and gives focus back to the button that opened it.
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
+    expect(await page.evaluate("document.activeElement?.textContent")).toContain("Create new API token");
   });
 
   it("lets an admin manage users, resources, default permissions and read the audit log", async () => {
