@@ -107,7 +107,7 @@ export function createApi(token: string, onUnauthorized: () => void = () => {}) 
     defaultPermissions: () => call<DefaultPermissions>("GET", "/api/v1/settings/default-permissions"),
     setDefaultPermissions: (body: DefaultPermissions) =>
       call<DefaultPermissions>("PUT", "/api/v1/settings/default-permissions", body),
-    auditEvents: (q: { actor?: string; tokenId?: string; cursor?: string }) =>
+    auditEvents: (q: { actor?: string; tokenId?: string; cursor?: string; limit?: number }) =>
       call<Page<AuditEvent>>("GET", pathWith("/api/v1/audit-events", { limit: 100, ...q })),
 
     /**

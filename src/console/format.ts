@@ -22,10 +22,12 @@ export function fromNow(iso: string, now = Date.now()): string {
 
 export const dateTime = (iso: string): string => absolute.format(new Date(iso));
 
-export type TokenState = "active" | "expired";
+export type TokenState = "active" | "expired" | "in grace";
 
-export function tokenState(token: AccessToken, now = Date.now()): TokenState {
-  return token.expiresAt !== null && Date.parse(token.expiresAt) <= now ? "expired" : "active";
+/** Expired, else "in grace" while a regenerated token's previous secret still works. */
+export function tokenState(token: AccessToken, graceUntil: string | undefined, now = Date.now()): TokenState {
+  if (token.expiresAt !== null && Date.parse(token.expiresAt) <= now) return "expired";
+  return graceUntil !== undefined && Date.parse(graceUntil) > now ? "in grace" : "active";
 }
 
 /** Oldest first, as the API lists them. */

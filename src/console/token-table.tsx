@@ -1,15 +1,23 @@
 import type { AccessToken } from "../api/index.js";
-import { dateTime, fromNow, tokenState } from "./format.js";
+import { dateTime, fromNow, type TokenState, tokenState } from "./format.js";
 
 interface TokenTableProps {
   tokens: readonly AccessToken[];
   loading: boolean;
   empty: string;
+  /** When each regenerated token's previous secret stops working, if it still works. */
+  graceUntil: ReadonlyMap<string, string>;
   /** Absent when the signed-in token may not do it: the button is not shown. */
   onEdit?: ((t: AccessToken) => void) | undefined;
   onRegenerate?: ((t: AccessToken) => void) | undefined;
   onRevoke?: ((t: AccessToken) => void) | undefined;
 }
+
+const STATE_LABEL: Record<TokenState, string> = {
+  active: "Active",
+  expired: "Expired",
+  "in grace": "In grace",
+};
 
 const TYPE_LABEL: Record<AccessToken["type"], string> = {
   "read-only": "Read-only",
@@ -52,7 +60,15 @@ function IconButton({
   );
 }
 
-export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRevoke }: TokenTableProps) {
+export function TokenTable({
+  tokens,
+  loading,
+  empty,
+  graceUntil,
+  onEdit,
+  onRegenerate,
+  onRevoke,
+}: TokenTableProps) {
   const actions = onEdit || onRegenerate || onRevoke;
   return (
     <div class="table-wrap">
@@ -82,7 +98,8 @@ export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRev
             </tr>
           )}
           {tokens.map((t) => {
-            const state = tokenState(t);
+            const grace = graceUntil.get(t.id);
+            const state = tokenState(t, grace);
             return (
               <tr key={t.id} data-token-id={t.id}>
                 <td data-label="Name">
@@ -115,7 +132,12 @@ export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRev
                   <When iso={t.expiresAt} none="never" />
                 </td>
                 <td data-label="State">
-                  <span class={`state ${state}`}>{state}</span>
+                  <span class={`state ${state.replace(" ", "-")}`}>{STATE_LABEL[state]}</span>
+                  {state === "in grace" && grace && (
+                    <small class="block muted" title={grace}>
+                      previous secret until {dateTime(grace)}
+                    </small>
+                  )}
                 </td>
                 {actions && (
                   <td class="actions">

@@ -57,6 +57,7 @@ export function useTokenWatch(api: Api, userId: string) {
             },
             onEvents: (events) => {
               // The first events after (re)connecting are the current state: start over.
+              const changed = fresh || events.some((e) => e.type !== "HEARTBEAT");
               const map = fresh ? new Map<string, AccessToken>() : tokens.current;
               fresh = false;
               for (const e of events) {
@@ -65,7 +66,8 @@ export function useTokenWatch(api: Api, userId: string) {
                 else map.set(e.object.id, e.object);
               }
               tokens.current = map;
-              setVersion((v) => v + 1);
+              // Heartbeats change nothing: no render, and `version` counts only real changes.
+              if (changed) setVersion((v) => v + 1);
             },
           },
           abort.signal,

@@ -306,6 +306,8 @@ describe("web console", { timeout: 90_000 }, () => {
     expect(after).not.toBe(before);
     expect((await verify(after)).code).toBe("VALID");
     expect((await verify(before)).code).toBe("VALID");
+    await row(page, "rotating").getByText("In grace").waitFor();
+    await shot(page, "in-grace");
 
     // Without a grace period the previous secret stops at once.
     await row(page, "rotating").getByRole("button", { name: "Regenerate rotating" }).click();
@@ -321,6 +323,7 @@ describe("web console", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "I have copied it" }).click();
     expect((await verify(third)).code).toBe("VALID");
     expect((await verify(after)).code).toBe("NOT_FOUND");
+    await row(page, "rotating").getByText("Active").waitFor();
   });
 
   it("revokes a token after confirmation", async () => {
