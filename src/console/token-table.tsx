@@ -77,7 +77,6 @@ export function TokenTable({
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Type</th>
-            <th scope="col">Prefix</th>
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
             <th scope="col">Expires</th>
@@ -92,7 +91,7 @@ export function TokenTable({
         <tbody>
           {tokens.length === 0 && (
             <tr>
-              <td colSpan={8} class="empty">
+              <td colSpan={7} class="empty">
                 {loading ? "Loading tokens…" : empty}
               </td>
             </tr>
@@ -104,6 +103,9 @@ export function TokenTable({
               <tr key={t.id} data-token-id={t.id}>
                 <td data-label="Name">
                   <span class="token-name">{t.name}</span>
+                  <code class="prefix" title="display prefix">
+                    {t.displayPrefix}…
+                  </code>
                   {t.description && <span class="description">{t.description}</span>}
                 </td>
                 <td data-label="Type">
@@ -119,9 +121,7 @@ export function TokenTable({
                     </span>
                   )}
                 </td>
-                <td data-label="Prefix">
-                  <code>{t.displayPrefix}…</code>
-                </td>
+
                 <td data-label="Created">
                   <When iso={t.createdAt} none="" />
                 </td>
