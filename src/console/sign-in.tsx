@@ -6,7 +6,8 @@ export function SignIn({ onSignIn }: { onSignIn: (token: string) => Promise<void
   const [token, setToken] = useState("");
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const errors = error ? [(error as Error).message || "could not sign in"] : undefined;
+  const errors =
+    error === undefined ? undefined : [error instanceof Error ? error.message : "could not sign in"];
   return (
     <main class="sign-in" id="main">
       <form

@@ -426,6 +426,35 @@ describe("web console", { timeout: 90_000 }, () => {
     await shot(page, "audit");
   });
 
+  it("filters by name and pages through many tokens, oldest first", async () => {
+    const dave = await person("dave");
+    // One after another, so creation times order them as the API does.
+    for (let i = 0; i < 55; i++) {
+      await ts.admin("POST", `/api/v1/users/${dave.id}/access-tokens`, {
+        body: { name: `bulk-${String(i).padStart(2, "0")}` },
+      });
+    }
+    const page = await newPage();
+    await signIn(page, dave.token, "dave");
+    const pager = page.getByRole("navigation", { name: "Pages" });
+    await pager.getByText("1–25 of 56 tokens").waitFor();
+    await pager.getByRole("button", { name: "Next" }).click();
+    await pager.getByText("26–50 of 56 tokens").waitFor();
+    const names = await page.locator("tr[data-token-id] .token-name").allTextContents();
+    expect(names).toHaveLength(25);
+    // Page 2 holds the 26th to 50th oldest, in the API's order.
+    const created = await ts.admin<{ items: { name: string }[] }>(
+      "GET",
+      `/api/v1/users/${dave.id}/access-tokens?limit=500`,
+    );
+    expect(names).toEqual(created.body.items.slice(25, 50).map((t) => t.name));
+    await page.getByPlaceholder("Filter by name").fill("bulk-5");
+    await pager.getByText("1–5 of 5 tokens").waitFor();
+    expect(await page.locator("tr[data-token-id] .token-name").allTextContents()).toEqual([
+      ...created.body.items.map((t) => t.name).filter((n) => n.includes("bulk-5")),
+    ]);
+  });
+
   it("works at a narrow width", async () => {
     const page = await newPage(400, 860);
     await signIn(page, alice.token, "alice");
