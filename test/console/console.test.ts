@@ -166,8 +166,14 @@ describe("web console", { timeout: 90_000 }, () => {
     expect(await nav.getByRole("link", { name: "Users" }).count()).toBe(0);
     expect(await page.getByText("bob-private-token").count()).toBe(0);
     // Asking for bob's tokens directly: the API refuses, the console says so and shows none.
+    const refused = await ts.anonymous<{ title: string; detail: string }>(
+      "GET",
+      `/api/v1/users/${bob.id}/access-tokens`,
+      { token: alice.token },
+    );
+    expect(refused.status).toBe(403);
     await page.goto(`${ts.url}/console/?user=${bob.id}`);
-    await page.getByRole("alert").filter({ hasText: "your own tokens" }).waitFor();
+    await page.getByRole("alert").filter({ hasText: refused.body.detail }).waitFor();
     expect(await page.getByText("bob-private-token").count()).toBe(0);
   });
 
@@ -178,7 +184,10 @@ describe("web console", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     const error = page.locator("#sign-in-token-error");
     await error.waitFor();
-    expect((await error.textContent())?.length).toBeGreaterThan(0);
+    const refused = await ts.anonymous<{ detail: string }>("GET", "/api/v1/user", {
+      token: "tps_not-a-real-token",
+    });
+    expect(await error.textContent()).toBe(refused.body.detail);
     expect(await page.getByLabel("Token").getAttribute("aria-invalid")).toBe("true");
 
     const readOnly = await ts.admin<{ token: string }>("POST", `/api/v1/users/${alice.id}/access-tokens`, {
