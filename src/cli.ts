@@ -54,7 +54,8 @@ Environment:
                            generated on first start and printed once
   TOKENPLANE_PEPPER        hashing key(s): "<version>:<secret>,..." (required with PostgreSQL;
                            the embedded default keeps a generated one in the data directory)
-  TOKENPLANE_TRUST_PROXY   which proxies may set X-Forwarded-For (e.g. "loopback, 10.0.0.0/8")`;
+  TOKENPLANE_TRUST_PROXY   which proxies may set X-Forwarded-For (e.g. "loopback, 10.0.0.0/8")
+  TOKENPLANE_CONSOLE       "false" to not serve the web console at /console (as --no-console)`;
 
 /** The flags `server` and `operator` share: they configure the (embedded) token server. */
 function withServerOptions(command: Command): Command {
@@ -87,7 +88,8 @@ function withServerOptions(command: Command): Command {
       new Option("--log-level <level>", "trace, debug, info, warn, error or silent").env(
         "TOKENPLANE_LOG_LEVEL",
       ),
-    );
+    )
+    .addOption(new Option("--no-console", "do not serve the web console at /console"));
 }
 
 interface ServerFlags {
@@ -97,7 +99,15 @@ interface ServerFlags {
   databaseUrl?: string;
   adminTokenFile?: string;
   logLevel?: string;
+  /** false with --no-console; commander sets true otherwise. */
+  console?: boolean;
 }
+
+/** `--no-console` only turns the console off; without it TOKENPLANE_CONSOLE decides. */
+const withoutDefaults = (flags: ServerFlags): ServerFlags => ({
+  ...flags,
+  console: flags.console === false ? false : undefined,
+});
 
 /** Shown once, outside the structured log; it is stored only as a keyed hash. */
 function announceAdminToken(token: string | undefined): void {
@@ -115,7 +125,7 @@ withServerOptions(
   .addHelpText("after", SERVER_ENVIRONMENT)
   .action(async (flags: ServerFlags) => {
     const { serverOptionsFromEnv, startServer } = await serverPart();
-    const options = serverOptionsFromEnv(process.env, flags);
+    const options = serverOptionsFromEnv(process.env, withoutDefaults(flags));
     const server = await startServer(options);
     announceAdminToken(server.generatedAdminToken);
     untilSignalled(server.close);
@@ -220,7 +230,7 @@ Lease and stops the server.`,
       } = flags;
       const { createLogger, serverOptionsFromEnv } = await serverPart();
       const { defaultIdentity, runOperator } = await operatorPart();
-      const options = serverOptionsFromEnv(process.env, server);
+      const options = serverOptionsFromEnv(process.env, withoutDefaults(server));
       const log = createLogger({ level: options.logLevel });
       const leaseNs = leaseNamespace(leaderElectionNamespace);
       const operator = await runOperator({

@@ -24,6 +24,8 @@ describe("tokenplane CLI", () => {
       "--admin-token-file",
       "TOKENPLANE_ADMIN_TOKEN",
       "TOKENPLANE_PEPPER",
+      "--no-console",
+      "TOKENPLANE_CONSOLE",
     ]) {
       expect(server.stdout).toContain(flag);
     }

@@ -22,6 +22,10 @@ export interface ServerOptions {
   trustProxy?: string | boolean | number;
   bodyLimitBytes?: number;
   heartbeatMs?: number;
+  /** Serve the web console at /console (default true). */
+  console?: boolean;
+  /** The built console's directory (default: the package's dist/console). */
+  consoleDir?: string;
   /** The clock (ms since the epoch); tests move it to cross expiry and refill boundaries. */
   now?: () => number;
 }
@@ -48,6 +52,7 @@ const EnvSchema = z.object({
   TOKENPLANE_PEPPER: z.string().min(1).optional(),
   TOKENPLANE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional(),
   TOKENPLANE_TRUST_PROXY: z.string().min(1).optional(),
+  TOKENPLANE_CONSOLE: z.enum(["true", "false"], { error: "must be true or false" }).optional(),
 });
 
 /**
@@ -78,6 +83,7 @@ export function serverOptionsFromEnv(
     adminTokenFile: e.TOKENPLANE_ADMIN_TOKEN_FILE,
     pepper: e.TOKENPLANE_PEPPER,
     logLevel: e.TOKENPLANE_LOG_LEVEL,
+    console: e.TOKENPLANE_CONSOLE === undefined ? undefined : e.TOKENPLANE_CONSOLE === "true",
     trustProxy: trust === undefined ? undefined : trust === "true" ? true : trust === "false" ? false : trust,
   };
   for (const [key, value] of Object.entries(flags)) {

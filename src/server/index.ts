@@ -20,6 +20,7 @@ import { registryService } from "./domain/registry-service.js";
 import { tokenService } from "./domain/token-service.js";
 import { userService } from "./domain/user-service.js";
 import { createApp } from "./http/app.js";
+import { DEFAULT_CONSOLE_DIR } from "./http/console-routes.js";
 import { answerClientErrors, refuseWithoutHost } from "./http/client-errors.js";
 import { createFastPath } from "./http/fast-path.js";
 import { FAST_PATH_DOCS } from "./http/fast-path-docs.js";
@@ -161,6 +162,7 @@ export async function startServer(
     bodyLimit,
     trustProxy,
     secrets: options.adminToken ? [options.adminToken] : [],
+    consoleDir: options.console === false ? undefined : (options.consoleDir ?? DEFAULT_CONSOLE_DIR),
   });
   const fastPath = createFastPath({
     verifier,

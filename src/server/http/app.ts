@@ -7,6 +7,7 @@ import { requireAdmin, requirePermission, requireTokenAccess } from "../domain/c
 import { DomainError } from "../domain/errors.js";
 import { type Logger, scrubTokens } from "../logger.js";
 import type { Authenticate } from "./authenticate.js";
+import { CONSOLE_PATH, consoleRoutes } from "./console-routes.js";
 import type { Metrics } from "./metrics.js";
 import { fieldErrors, problem, sendProblem } from "./problem.js";
 import { keepRawBody } from "./raw-body.js";
@@ -24,6 +25,8 @@ export interface AppDeps {
   trustProxy: string | boolean | number;
   /** Credentials without our token shape (the configured admin token), scrubbed from logged URLs. */
   secrets?: readonly string[];
+  /** The built web console to serve at /console; undefined serves none. */
+  consoleDir?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -94,6 +97,8 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
+
+  if (deps.consoleDir) app.use(CONSOLE_PATH, consoleRoutes(deps.consoleDir));
 
   // An announced body over the limit is refused at once, and the connection closed: the JSON
   // parser would first read (and discard) all of it, however large, before answering.
