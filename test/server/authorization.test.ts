@@ -71,7 +71,18 @@ describe.each(STORE_KINDS)("authorization on %s", (kind) => {
         .filter((o) => !o.secured)
         .map((o) => o.id)
         .sort(),
-    ).toEqual(["forwardAuth", "liveness", "metrics", "openapi", "readiness", "verifyToken"]);
+    ).toEqual([
+      "forwardAuth",
+      "forwardAuthEnvoy",
+      "forwardAuthIngressNginx",
+      "forwardAuthNginx",
+      "forwardAuthTraefik",
+      "liveness",
+      "metrics",
+      "openapi",
+      "readiness",
+      "verifyToken",
+    ]);
   });
 
   it("answers 401 with a problem on every management route without a valid token", async () => {
