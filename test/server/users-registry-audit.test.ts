@@ -179,4 +179,25 @@ describe.each(STORE_KINDS)("users, resources, settings and audit on %s", (kind) 
     const adminCreated = await srv.admin<Page<AuditEvent>>("GET", `/api/v1/audit-events?tokenId=${token.id}`);
     expect(adminCreated.body.items.map((e) => e.action)).toContain("token.create");
   });
+
+  it("lists audit events newest first by sequence, also across a change in the id's digit count", async () => {
+    const { user, as } = await createUserWithToken(srv, `ordered-${kind}`);
+    const t = (
+      await as<IssuedAccessToken>("POST", `/api/v1/users/${user.id}/access-tokens`, { body: { name: "o1" } })
+    ).body;
+    const ids = async () =>
+      (
+        await srv.admin<Page<AuditEvent>>("GET", `/api/v1/audit-events?tokenId=${t.id}&limit=500`)
+      ).body.items.map((e) => e.id);
+    // Text order puts "98" after "102": edit until the ids need one more digit (bounded).
+    let seen = await ids();
+    for (let i = 0; i < 1000 && (seen.at(0) ?? "").length === (seen.at(-1) ?? "").length; i++) {
+      await as("PATCH", `/api/v1/users/${user.id}/access-tokens/${t.id}`, { body: { description: `d${i}` } });
+      if (i % 10 === 9) seen = await ids();
+    }
+    seen = await ids();
+    expect((seen.at(0) ?? "").length).toBeGreaterThan((seen.at(-1) ?? "").length);
+    const numeric = seen.map((id) => BigInt(id));
+    expect(numeric).toEqual([...numeric].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
+  });
 });

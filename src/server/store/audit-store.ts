@@ -36,7 +36,7 @@ export function auditStore(db: Database) {
            AND ($2::text IS NULL OR (target_type = 'token' AND target_id = $2) OR actor_token_id::text = $2)
            AND ($3::text IS NULL OR actor_user_id::text = $3 OR target_user_id::text = $3)
            AND ($4::bigint IS NULL OR id < $4::bigint)
-         ORDER BY id DESC LIMIT $5`,
+         ORDER BY audit_events.id DESC LIMIT $5`,
         [
           filter.actorUserId ?? null,
           filter.tokenId ?? null,
