@@ -263,6 +263,11 @@ program
     process.stdout.write(renderCrdsYaml());
   });
 
+program
+  .command("terraform-provider")
+  .description("run as the Terraform provider plugin (Terraform starts this; see README, Terraform provider)")
+  .action(async () => (await import("./terraform/index.js")).runTerraformProvider());
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`tokenplane: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -2,3 +2,4 @@
 export { httpTokenServerApi, type Connection } from "./http-token-server-api.js";
 export { contentDigest, signRequest, type RequestToSign } from "./sign-request.js";
 export { ApiError, type TokenEventStream, type TokenServerApi } from "../api/index.js";
+export { httpManagementApi, type ManagementApi } from "./management-api.js";
