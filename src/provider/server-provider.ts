@@ -58,26 +58,33 @@ export class TokenplaneProvider extends TerraformProvider {
   }
 }
 
-/** Problems with literal values, as `cdktf synth` reports them (construct path and field). */
-function check(
-  construct: Construct,
-  schema: {
-    safeParse(v: unknown): {
-      success: boolean;
-      error?: { issues: { path: PropertyKey[]; message: string }[] };
-    };
-  },
-  body: Record<string, unknown>,
-): void {
+/** The value with what only Terraform can resolve left out (list elements one by one). */
+function literalPart(value: unknown): unknown {
+  if (Array.isArray(value) && !isUnresolved(value as unknown as string))
+    return value.filter((e: unknown) => !isUnresolved(e)).map(literalPart);
+  return isUnresolved(value) ? undefined : value;
+}
+
+interface RequestSchema {
+  safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } };
+}
+
+/**
+ * Problems with literal values, as `cdktf synth` reports them (construct path and field),
+ * found by the server's own request schema. Fields Terraform resolves later are skipped.
+ */
+function check(construct: Construct, schema: RequestSchema, body: Record<string, unknown>): void {
   construct.node.addValidation({
     validate: () => {
       const literal = Object.fromEntries(
-        Object.entries(body).filter(([, v]) => v !== undefined && !isUnresolved(v)),
+        Object.entries(body)
+          .map(([k, v]) => [k, literalPart(v)] as const)
+          .filter(([, v]) => v !== undefined),
       );
       const parsed = schema.safeParse(literal);
       if (parsed.success || !parsed.error) return [];
       return parsed.error.issues
-        .filter((i) => i.path.length > 0)
+        .filter((i) => i.path.length > 0 && String(i.path[0]) in literal)
         .map((i) => `${construct.node.path}: ${i.path.map(String).join(".")}: ${i.message}`);
     },
   });

@@ -22,6 +22,8 @@ export { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "./handshake.js";
 export { providerSchema } from "./provider-config.js";
 export { DATA_SOURCES, EPHEMERAL_RESOURCES, RESOURCES } from "./provider-service.js";
 export { servePlugin, type RunningPlugin } from "./plugin-server.js";
+export { generatePluginIdentity, type PluginIdentity } from "./auto-mtls.js";
+export { loadPluginPackage } from "./protocol.js";
 
 /**
  * `tokenplane terraform-provider`: serves until Terraform shuts the plugin down. Terraform

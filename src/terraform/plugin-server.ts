@@ -55,11 +55,25 @@ export async function servePlugin(
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  // Ends the long-lived streams (stdio, broker, health watch) first: a graceful shutdown
+  // waits for every open call, and Terraform kills a plugin that has not exited in 2 s.
+  let signalClosing: () => void = () => undefined;
+  const closing = new Promise<void>((resolve) => (signalClosing = resolve));
   let stopping = false;
   const stop = async () => {
     if (stopping) return stopped;
     stopping = true;
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    signalClosing();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 500);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
     resolveStopped();
   };
 
@@ -77,7 +91,7 @@ export async function servePlugin(
   server.addService(services.stdio, {
     // Our stdout and stderr are Terraform's pipes already; the stream stays open and quiet.
     StreamStdio: (call: ServerWritableStream<unknown, unknown>) => {
-      void stopped.then(() => call.end());
+      void closing.then(() => call.end());
       call.on("cancelled", () => call.end());
     },
   });
@@ -86,7 +100,7 @@ export async function servePlugin(
     StartStream: (call: ServerDuplexStream<unknown, unknown>) => {
       call.on("data", () => undefined);
       call.on("end", () => call.end());
-      void stopped.then(() => call.end());
+      void closing.then(() => call.end());
     },
   });
   server.addService(services.health, {
@@ -97,7 +111,7 @@ export async function servePlugin(
       }),
     Watch: (call: ServerWritableStream<{ service: string }, unknown>) => {
       call.write({ status: "SERVING" });
-      void stopped.then(() => call.end());
+      void closing.then(() => call.end());
     },
   });
 

@@ -25,6 +25,20 @@ function service(root: GrpcObject, path: string): ServiceDefinition {
   return definition;
 }
 
+/** The loaded definitions, with client constructors (for tests and tools that talk to a plugin). */
+export function loadPluginPackage(): GrpcObject {
+  return loadPackageDefinition(
+    loadSync(["tfplugin6.proto", "go-plugin.proto", "health.proto"], {
+      includeDirs: [PROTO_DIR],
+      keepCase: true,
+      longs: Number,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    }),
+  );
+}
+
 export function loadPluginServices(): PluginServices {
   const definition = loadSync(["tfplugin6.proto", "go-plugin.proto", "health.proto"], {
     includeDirs: [PROTO_DIR],
