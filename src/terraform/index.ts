@@ -20,6 +20,7 @@ export {
 } from "./cty-value.js";
 export { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "./handshake.js";
 export { providerSchema } from "./provider-config.js";
+export { blockType, type BlockSpec } from "./schema.js";
 export { DATA_SOURCES, EPHEMERAL_RESOURCES, RESOURCES } from "./provider-service.js";
 export { servePlugin, type RunningPlugin } from "./plugin-server.js";
 export { generatePluginIdentity, type PluginIdentity } from "./auto-mtls.js";

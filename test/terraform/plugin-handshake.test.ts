@@ -4,10 +4,16 @@ import { X509Certificate } from "node:crypto";
 import { credentials, type Client, type ServiceClientConstructor } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  blockType,
+  encodeMsgpack,
   generatePluginIdentity,
   loadPluginPackage,
   MAGIC_COOKIE_KEY,
   MAGIC_COOKIE_VALUE,
+  providerSchema,
+  RESOURCES,
+  type BlockSpec,
+  type ValueObject,
 } from "../../src/terraform/index.js";
 import { waitFor } from "../support/wait.js";
 
@@ -100,6 +106,36 @@ describe("plugin handshake and AutoMTLS", { timeout: 60_000 }, () => {
       "tokenplane_user",
     ]);
     expect(Object.keys(schema.ephemeral_resource_schemas as object)).toEqual(["tokenplane_access_token"]);
+
+    // Diagnostics name the attribute, and never echo the credential.
+    const dynamic = (schema: BlockSpec, value: ValueObject) => ({
+      msgpack: Buffer.from(encodeMsgpack(blockType(schema), value)),
+    });
+    const secret = "tps_ThisIsNotARealTokenButLooksSecret0123456789abcdefgh";
+    const configured = await call(provider, "ConfigureProvider", {
+      terraform_version: "1.11.4",
+      config: dynamic(providerSchema, { url: "ftp://tokens.example.com", token: secret }),
+    });
+    expect(configured.diagnostics).toMatchObject([
+      {
+        severity: "ERROR",
+        summary: "Invalid provider url",
+        attribute: { steps: [{ attribute_name: "url" }] },
+      },
+    ]);
+    expect(JSON.stringify(configured)).not.toContain(secret);
+    const tokenSchema = RESOURCES.find((r) => r.typeName === "tokenplane_access_token")?.schema;
+    const validated = await call(provider, "ValidateResourceConfig", {
+      type_name: "tokenplane_access_token",
+      config: dynamic(tokenSchema ?? providerSchema, {
+        user_id: "u",
+        name: "n",
+        allowed_ips: ["10.0.0.300"],
+      }),
+    });
+    expect(validated.diagnostics).toMatchObject([
+      { summary: "Invalid allowed_ips", attribute: { steps: [{ attribute_name: "allowed_ips" }] } },
+    ]);
 
     // A client without the certificate Terraform announced is turned away.
     const stranger = await generatePluginIdentity();
