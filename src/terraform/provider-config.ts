@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { httpManagementApi, type ManagementApi } from "../client/index.js";
-import { isUnknown, type ValueObject } from "./cty-value.js";
+import type { ValueObject } from "./cty-value.js";
 import { errorAt, type Diagnostic } from "./diagnostics.js";
 import type { BlockSpec } from "./schema.js";
 
@@ -50,18 +50,11 @@ const Settings = z.object({
 
 const orUndefined = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
-/** The provider's settings from configuration and environment, or diagnostics naming what is wrong. */
+/** The provider's settings (known values) and environment, or diagnostics naming what is wrong. */
 export function connectionFrom(
   config: ValueObject,
   env: NodeJS.ProcessEnv,
 ): { api: ManagementApi; diagnostics: [] } | { api?: undefined; diagnostics: Diagnostic[] } {
-  const unknown = Object.keys(providerSchema.attributes).filter((k) => isUnknown(config[k] ?? null));
-  if (unknown.length > 0)
-    return {
-      diagnostics: unknown.map((k) =>
-        errorAt([k], `${k} is not known yet`, "The provider configuration must be known at plan time."),
-      ),
-    };
   let caFromEnv: string | undefined;
   try {
     caFromEnv = env.TOKENPLANE_CA_BUNDLE ? readFileSync(env.TOKENPLANE_CA_BUNDLE, "utf8") : undefined;

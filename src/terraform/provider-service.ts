@@ -1,5 +1,12 @@
 import { type CtyType } from "./cty-type.js";
-import { decodeJson, decodeMsgpack, encodeMsgpack, type Value, type ValueObject } from "./cty-value.js";
+import {
+  decodeJson,
+  decodeMsgpack,
+  encodeMsgpack,
+  isWhollyKnown,
+  type Value,
+  type ValueObject,
+} from "./cty-value.js";
 import { accessTokenDataSource, resourcesDataSource, userDataSource } from "./data-sources.js";
 import {
   apiDiagnostics,
@@ -89,7 +96,9 @@ const capabilities = { plan_destroy: false, get_provider_schema_optional: false,
  */
 export function providerService(log: PluginLog, env: NodeJS.ProcessEnv = process.env) {
   let ctx: ProviderContext | undefined;
+  let notYet: Diagnostic[] = [];
   const configured = (): ProviderContext => {
+    if (notYet.length > 0) throw new DiagnosticsError(notYet);
     if (!ctx) throw new DiagnosticsError([errorAt(undefined, "The tokenplane provider is not configured")]);
     return ctx;
   };
@@ -162,6 +171,18 @@ export function providerService(log: PluginLog, env: NodeJS.ProcessEnv = process
         undefined,
         async () => {
           const config = decodeObject(providerSchema, req.config) ?? {};
+          // Values known only after apply (an ephemeral token during plan, say) are fine until
+          // something needs the server; Terraform defers what depends on them.
+          notYet = Object.keys(providerSchema.attributes)
+            .filter((k) => !isWhollyKnown(config[k] ?? null))
+            .map((k) =>
+              errorAt(
+                [k],
+                `Provider ${k} is not known yet`,
+                "Make what uses this provider depend on what sets it.",
+              ),
+            );
+          if (notYet.length > 0) return {};
           const result = connectionFrom(config, env);
           if (!result.api) throw new DiagnosticsError(result.diagnostics);
           ctx = { api: result.api, log };

@@ -34,6 +34,31 @@ resource "tokenplane_user" "made_with_run_token" {
   provider = tokenplane.run_scoped
   name     = "made-with-run-token"
 }
+
+# Regenerate mode: a managed token's fresh secret, handed on without touching state.
+resource "tokenplane_access_token" "service" {
+  user_id = data.tokenplane_user.me.id
+  name    = "service"
+}
+
+ephemeral "tokenplane_access_token" "service_secret" {
+  user_id  = data.tokenplane_user.me.id
+  token_id = tokenplane_access_token.service.id
+}
+
+provider "tokenplane" {
+  alias = "service"
+  token = ephemeral.tokenplane_access_token.service_secret.token
+}
+
+data "tokenplane_user" "seen_by_service" {
+  provider   = tokenplane.service
+  depends_on = [tokenplane_access_token.service]
+}
+
+output "service_user" {
+  value = data.tokenplane_user.seen_by_service.name
+}
 `;
 
 describe("terraform provider: ephemeral access token", { timeout: 180_000 }, () => {
@@ -50,7 +75,7 @@ describe("terraform provider: ephemeral access token", { timeout: 180_000 }, () 
     await server?.close();
   });
 
-  it("hands a minted token to a provider, revokes it on close, and keeps it out of state", async () => {
+  it("hands minted and regenerated tokens to providers, revokes the minted one, keeps both out of state", async () => {
     tf.write(CONFIG);
     const applied = await tf.ok(["apply", "-auto-approve"]);
     expect(applied.stdout).toContain("ephemeral.tokenplane_access_token.run: Closing complete");
@@ -73,6 +98,16 @@ describe("terraform provider: ephemeral access token", { timeout: 180_000 }, () 
     );
     expect(left.body.items.map((t) => t.name)).not.toContain("terraform-run");
 
-    expect(tf.stateText()).not.toMatch(PLAIN_TOKEN);
+    // Regenerate mode: the provider authenticated with the new secret; state keeps only the
+    // secret from creation, which the regeneration replaced.
+    const state = tf.state();
+    expect(state.outputs?.service_user?.value).toBe("admin");
+    const stored = String(attributesOf(state, "tokenplane_access_token", "service").token);
+    const verdict = await server.anonymous<{ code: string }>("POST", "/api/v1/verify", {
+      body: { token: stored },
+    });
+    expect(verdict.body.code).toBe("NOT_FOUND");
+    const plain = tf.stateText().match(new RegExp(PLAIN_TOKEN.source, "g")) ?? [];
+    expect(plain).toEqual([stored]);
   });
 });
