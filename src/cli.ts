@@ -276,6 +276,11 @@ program
     process.stdout.write(renderCrdsYaml());
   });
 
+program
+  .command("terraform-provider")
+  .description("run as the Terraform provider plugin (Terraform starts this; see README, Terraform provider)")
+  .action(async () => (await import("./terraform/index.js")).runTerraformProvider());
+
 registerPeopleCommands(program);
 
 program.parseAsync(process.argv).catch(exitWithFailure);

@@ -9,6 +9,8 @@ export interface Connection {
   token: string;
   /** PEM CA certificates to trust for https (in addition to none: only these). */
   caBundle?: string;
+  /** Skip TLS certificate verification (tests and first setup only). */
+  insecure?: boolean;
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
 }
@@ -42,6 +44,7 @@ export function open(
             : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
         },
         ...(conn.caBundle ? { ca: conn.caBundle } : {}),
+        ...(conn.insecure ? { rejectUnauthorized: false } : {}),
       },
       resolve,
     );

@@ -1,18 +1,19 @@
-import type {
-  AccessToken,
-  AuditEvent,
-  CreateAccessTokenBody,
-  CreateResourceBody,
-  CreateUserBody,
-  DefaultPermissions,
-  IssuedAccessToken,
-  Page,
-  RegenerateAccessTokenBody,
-  Resource,
-  UpdateAccessTokenBody,
-  User,
-  VerifyBody,
-  VerifyResult,
+import {
+  ApiError,
+  type AccessToken,
+  type AuditEvent,
+  type CreateAccessTokenBody,
+  type CreateResourceBody,
+  type CreateUserBody,
+  type DefaultPermissions,
+  type IssuedAccessToken,
+  type Page,
+  type RegenerateAccessTokenBody,
+  type Resource,
+  type UpdateAccessTokenBody,
+  type User,
+  type VerifyBody,
+  type VerifyResult,
 } from "../api/index.js";
 import { call, type Connection } from "./http-request.js";
 import { httpTokenServerApi } from "./http-token-server-api.js";
@@ -26,7 +27,10 @@ export interface ManagementApi {
   selfToken(): Promise<AccessToken>;
   listUsers(query?: { name?: string }): Promise<User[]>;
   getUser(userId: string): Promise<User>;
+  /** The user with exactly this name, if any. */
+  findUser(name: string): Promise<User | undefined>;
   createUser(body: CreateUserBody): Promise<User>;
+  deleteUser(userId: string): Promise<void>;
   listTokens(userId: string): Promise<AccessToken[]>;
   getToken(userId: string, tokenId: string): Promise<AccessToken>;
   createToken(userId: string, body: CreateAccessTokenBody): Promise<IssuedAccessToken>;
@@ -38,6 +42,7 @@ export interface ManagementApi {
   ): Promise<IssuedAccessToken>;
   deleteToken(userId: string, tokenId: string): Promise<void>;
   listResources(): Promise<Resource[]>;
+  getResource(name: string): Promise<Resource>;
   createResource(body: CreateResourceBody): Promise<Resource>;
   deleteResource(name: string): Promise<void>;
   getDefaultPermissions(): Promise<DefaultPermissions>;
@@ -47,6 +52,19 @@ export interface ManagementApi {
   verify(body: VerifyBody): Promise<VerifyResult>;
   /** `subscribe=true` on a user's tokens (current state as ADDED, then changes). */
   watchTokens: ReturnType<typeof httpTokenServerApi>["watchTokens"];
+}
+
+/**
+ * `undefined` for 404: for whoever reconciles (the Terraform provider), "it is gone" is an
+ * answer, not an error. Every other refusal still throws.
+ */
+export async function orMissing<T>(work: Promise<T>): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
 }
 
 const enc = encodeURIComponent;
@@ -81,7 +99,10 @@ export function managementApi(conn: Connection): ManagementApi {
     selfToken: () => get<AccessToken>("/api/v1/access-tokens/self"),
     listUsers: (query = {}) => all<User>("/api/v1/users", query),
     getUser: (userId) => get<User>(`/api/v1/users/${enc(userId)}`),
+    findUser: async (name) =>
+      (await get<Page<User>>(withQuery("/api/v1/users", { name }))).items.find((u) => u.name === name),
     createUser: (body) => call<User>(conn, { method: "POST", path: "/api/v1/users", body }),
+    deleteUser: (userId) => call<void>(conn, { method: "DELETE", path: `/api/v1/users/${enc(userId)}` }),
     listTokens: (userId) => all<AccessToken>(tokensOf(userId)),
     getToken: (userId, tokenId) => get<AccessToken>(tokenPath(userId, tokenId)),
     createToken: (userId, body) =>
@@ -98,6 +119,7 @@ export function managementApi(conn: Connection): ManagementApi {
       call<void>(conn, { method: "DELETE", path: tokenPath(userId, tokenId) }),
     // The registry is small and answered whole (no pages).
     listResources: async () => (await get<{ items: Resource[] }>("/api/v1/resources")).items,
+    getResource: (name) => get<Resource>(`/api/v1/resources/${enc(name)}`),
     createResource: (body) => call<Resource>(conn, { method: "POST", path: "/api/v1/resources", body }),
     deleteResource: (name) => call<void>(conn, { method: "DELETE", path: `/api/v1/resources/${enc(name)}` }),
     getDefaultPermissions: () => get<DefaultPermissions>("/api/v1/settings/default-permissions"),

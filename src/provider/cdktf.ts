@@ -3,13 +3,31 @@
  * 2025) and continues as the community fork cdktn; moving to it means changing the imports here
  * and nothing else. The rest of src/provider imports only this file.
  */
-import { Fn, Lazy, TerraformOutput, TerraformStack, Token } from "cdktf";
+import {
+  Fn,
+  Lazy,
+  TerraformDataSource,
+  TerraformOutput,
+  TerraformProvider,
+  TerraformResource,
+  TerraformStack,
+  Token,
+} from "cdktf";
+import type { TerraformMetaArguments } from "cdktf";
 import { Construct } from "constructs";
 import type { IConstruct } from "constructs";
 import { DataKubernetesResource } from "@cdktf/provider-kubernetes/lib/data-kubernetes-resource/index.js";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest/index.js";
 
-export { Construct, TerraformOutput, TerraformStack };
+export {
+  Construct,
+  TerraformDataSource,
+  TerraformOutput,
+  TerraformProvider,
+  TerraformResource,
+  TerraformStack,
+};
+export type { TerraformMetaArguments };
 export type { IConstruct };
 
 /** A `kubernetes_manifest` resource. */

@@ -39,3 +39,19 @@ export {
   type TokenplaneAccessTokenProps,
   type TokenplaneTokensProps,
 } from "./tokens.js";
+export {
+  DataTokenplaneAccessToken,
+  DataTokenplaneResources,
+  DataTokenplaneUser,
+  TokenplaneDefaultPermissions,
+  TokenplaneProvider,
+  TokenplaneResource,
+  TokenplaneServerToken,
+  TokenplaneUser,
+  type RouteProps,
+  type ServerTokenProps,
+  type TokenplaneDefaultPermissionsProps,
+  type TokenplaneProviderProps,
+  type TokenplaneResourceProps,
+  type TokenplaneUserProps,
+} from "./server-provider.js";
