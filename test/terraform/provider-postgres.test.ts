@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/token-server.js";
-import { attributesOf, requireTerraform, terraformDir, type TerraformDir } from "../support/terraform.js";
+import {
+  attributesOf,
+  PLAIN_TOKEN,
+  requireTerraform,
+  terraformDir,
+  type TerraformDir,
+} from "../support/terraform.js";
 
 /*
  * The same provider against a server on PostgreSQL, shorter than the PGlite flow: create,
- * drift after a deletion through the API, destroy.
+ * regenerate in place on a kind / signed_requests change, drift after a deletion through
+ * the API, destroy.
  */
 
-const CONFIG = `
+const config = (type = "full-access", extra = "") => `
 resource "tokenplane_user" "ci" {
   name = "ci"
 }
@@ -15,9 +22,10 @@ resource "tokenplane_user" "ci" {
 resource "tokenplane_access_token" "deploy" {
   user_id  = tokenplane_user.ci.id
   name     = "deploy"
-  type     = "full-access"
+  type     = "${type}"
   duration = "7d"
   metadata = { pipeline = "release" }
+  ${extra}
 }
 `;
 
@@ -36,16 +44,46 @@ describe("terraform provider on PostgreSQL", { timeout: 180_000 }, () => {
   });
 
   it("creates, notices a token deleted outside Terraform, and destroys", async () => {
-    tf.write(CONFIG);
+    tf.write(config());
     await tf.ok(["apply", "-auto-approve"]);
     const token = attributesOf(tf.state(), "tokenplane_access_token", "deploy");
+    expect(token.private_key).toBeNull();
     const path = `/api/v1/users/${String(token.user_id)}/access-tokens/${String(token.id)}`;
     expect((await server.admin("GET", path)).body).toMatchObject({
       name: "deploy",
+      kind: "secret",
       type: "full-access",
       duration: "7d",
       metadata: { pipeline: "release" },
+      signedRequests: false,
     });
+
+    // kind and signed_requests change the secret itself: regenerated in place, same id
+    // (publishable tokens may only read, so the type changes in the same apply).
+    tf.write(config("read-only", 'kind = "publishable"\n  signed_requests = true'));
+    const regenerated = await tf.ok(["apply", "-auto-approve"]);
+    expect(regenerated.stdout).toMatch(/~ kind\s+= "secret" -> "publishable"/);
+    expect(regenerated.stdout).toMatch(/~ signed_requests\s+= false -> true/);
+    expect(regenerated.stdout).toMatch(/~ token\s+= \(sensitive value\)/);
+    expect(regenerated.stdout).toMatch(/\+ private_key\s+= \(sensitive value\)/);
+    expect(regenerated.stdout).toContain("0 added, 1 changed, 0 destroyed");
+    const after = attributesOf(tf.state(), "tokenplane_access_token", "deploy");
+    expect(after.id).toBe(token.id);
+    expect(String(after.token)).toMatch(PLAIN_TOKEN);
+    expect(after.token).not.toBe(token.token);
+    expect(String(after.private_key)).toContain("-----BEGIN PRIVATE KEY-----");
+    expect((await server.admin("GET", path)).body).toMatchObject({
+      kind: "publishable",
+      signedRequests: true,
+    });
+    const old = await server.anonymous<{ code: string }>("POST", "/api/v1/verify", {
+      body: { token: String(token.token) },
+    });
+    expect(old.body.code).toBe("NOT_FOUND");
+    // The key is handed out once: the next plan keeps it and changes nothing.
+    const settled = await tf.run("plan", "-detailed-exitcode");
+    expect(settled.stdout).toContain("No changes.");
+    expect(settled.code).toBe(0);
 
     expect((await server.admin("DELETE", path)).status).toBe(204);
     const plan = await tf.run("plan", "-detailed-exitcode");
