@@ -19,9 +19,16 @@ interface Settings {
   tokenName: string;
   permissions: string[];
   rotateBeforeDays: number;
+  /** `import` blocks (terraform address to import id) to add. */
+  imports?: Record<string, string>;
 }
 
-const config = (s: Settings) => `
+const importBlocks = (imports: Record<string, string> = {}) =>
+  Object.entries(imports)
+    .map(([to, id]) => `import {\n  to = ${to}\n  id = "${id}"\n}\n`)
+    .join("\n");
+
+const config = (s: Settings) => `${importBlocks(s.imports)}
 resource "tokenplane_resource" "orders" {
   name        = "orders"
   description = "Order API"
@@ -203,7 +210,7 @@ describe("terraform provider: full flow on PGlite", { timeout: 180_000 }, () => 
     expect(planDeleted.stdout).toContain("tokenplane_access_token.storefront will be created");
   });
 
-  it("imports an existing token by user_id/token_id", async () => {
+  it("imports every resource type, after which a plan shows no changes", async () => {
     const created = await server.admin<{ id: string }>("POST", `/api/v1/users/${userId}/access-tokens`, {
       body: {
         name: "storefront-v2",
@@ -219,19 +226,48 @@ describe("terraform provider: full flow on PGlite", { timeout: 180_000 }, () => 
       },
     });
     expect(created.status).toBe(201);
-    await tf.ok(["state", "rm", "tokenplane_access_token.storefront"]);
+    const addresses = [
+      "tokenplane_user.team",
+      "tokenplane_resource.orders",
+      "tokenplane_default_permissions.anonymous",
+      "tokenplane_access_token.storefront",
+    ];
+    await tf.ok(["state", "rm", ...addresses]);
     const malformed = await tf.run("import", "tokenplane_access_token.storefront", "not-a-pair");
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toContain('Expected "<user_id>/<token_id>"');
-    const imported = await tf.ok([
-      "import",
-      "tokenplane_access_token.storefront",
-      `${userId}/${created.body.id}`,
-    ]);
-    expect(imported.stdout).toContain("Import successful");
-    const token = attributesOf(tf.state(), "tokenplane_access_token", "storefront");
+
+    // Users import by id (or name), registry entries by name, the default permissions by
+    // their fixed id, tokens by user_id/token_id.
+    const ids = [userId, "orders", "default-permissions", `${userId}/${created.body.id}`];
+    const settled = { ...initial, tokenName: "storefront-v2", permissions: ["orders:read", "orders:create"] };
+    tf.write(config({ ...settled, imports: Object.fromEntries(addresses.map((a, i) => [a, ids[i] ?? ""])) }));
+    const imported = await tf.ok(["apply", "-auto-approve"]);
+    // rotation_configuration lives only in Terraform, so the import's apply records it: the one
+    // change, made without touching the token.
+    expect(imported.stdout).toContain("Resources: 4 imported, 0 added, 1 changed, 0 destroyed");
+    expect(imported.stdout).toMatch(/\+ rotation_configuration\s+= \{/);
+    const state = tf.state();
+    expect(attributesOf(state, "tokenplane_user", "team")).toMatchObject({
+      id: userId,
+      name: "storefront-team",
+    });
+    expect(attributesOf(state, "tokenplane_resource", "orders")).toMatchObject({
+      name: "orders",
+      description: "Order API",
+      routes: [{ path_prefix: "/orders", methods: ["GET", "POST"] }],
+    });
+    expect(attributesOf(state, "tokenplane_default_permissions", "anonymous")).toMatchObject({
+      permissions: ["orders:read"],
+    });
+    const token = attributesOf(state, "tokenplane_access_token", "storefront");
     expect(token).toMatchObject({ id: created.body.id, name: "storefront-v2", token: null, duration: "30d" });
     tokenId = created.body.id;
+
+    tf.write(config(settled));
+    const plan = await tf.run("plan", "-detailed-exitcode");
+    expect(plan.stdout).toContain("No changes.");
+    expect(plan.code).toBe(0);
   });
 
   it("destroys everything it manages", async () => {
