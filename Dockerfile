@@ -21,6 +21,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
 RUN npm run build && mkdir -p /out/data
 
 # ---- runtime dependencies: production only ------------------------------------------------------

@@ -3,15 +3,29 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleTerraformProvider } from "../../scripts/bundle-terraform-provider.js";
 
 /*
  * Runs the real `terraform` binary against the provider from this checkout: a dev_overrides
  * entry in a temporary CLI configuration points registry.terraform.io/tokenplane/tokenplane
- * at bin/, whose wrapper starts `tokenplane terraform-provider` from source. Nothing is
- * downloaded; `terraform init` is not needed with dev_overrides.
+ * at bin/, whose wrapper starts the provider bundled (as `npm run build` does) from this
+ * checkout's source, not a possibly stale dist/. Nothing is downloaded; `terraform init` is
+ * not needed with dev_overrides.
  */
 
 const BIN_DIR = fileURLToPath(new URL("../../bin", import.meta.url));
+
+let bundle: Promise<string> | undefined;
+
+/** One bundle per test process: Terraform starts the provider ~3 times per command. */
+export function providerBundle(): Promise<string> {
+  if (!bundle) {
+    const dir = mkdtempSync(join(tmpdir(), "tokenplane-tf-bundle-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    bundle = bundleTerraformProvider(dir);
+  }
+  return bundle;
+}
 
 /** `terraform version`, or a clear failure naming what to install. */
 export function requireTerraform(): string {
@@ -78,12 +92,11 @@ export function terraformDir(server: { url: string; adminToken: string }): Terra
     TF_INPUT: "0",
     TOKENPLANE_SERVER: server.url,
     TOKENPLANE_TOKEN: server.adminToken,
-    // The checkout's TypeScript, not a possibly stale dist/.
-    TOKENPLANE_PROVIDER_FROM_SOURCE: "1",
   };
-  const run = (...args: string[]) =>
-    new Promise<TerraformRun>((resolve, reject) => {
-      const child = spawn("terraform", [...args, "-no-color"], { cwd: dir, env });
+  const run = async (...args: string[]) => {
+    const providerEnv = { ...env, TOKENPLANE_PROVIDER_BUNDLE: await providerBundle() };
+    return new Promise<TerraformRun>((resolve, reject) => {
+      const child = spawn("terraform", [...args, "-no-color"], { cwd: dir, env: providerEnv });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -91,6 +104,7 @@ export function terraformDir(server: { url: string; adminToken: string }): Terra
       child.on("error", reject);
       child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
+  };
   return {
     dir,
     write: (mainTf) => writeFileSync(join(dir, "main.tf"), PROVIDER_BLOCK + mainTf),
