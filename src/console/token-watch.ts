@@ -11,9 +11,9 @@ const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
  * (with backoff); the server then sends the whole current state again, which replaces ours,
  * so tokens deleted meanwhile disappear too. A refusal (401/403/404) stops it.
  *
- * The server announces changes to tokens but not each use (lastUsedAt, credits spent): those
- * would flood every stream from the verify hot path. So the stream is also reopened when the
- * tab becomes visible again, which brings them up to date.
+ * The server announces uses (lastUsedAt, at most once a minute per token) but not credits
+ * spent, which would flood every stream from the verify hot path. So the stream is also
+ * reopened when the tab becomes visible again, which brings credits up to date.
  */
 export function useTokenWatch(api: Api, userId: string) {
   const tokens = useRef(new Map<string, AccessToken>());

@@ -351,10 +351,16 @@ describe("web console", { timeout: 90_000 }, () => {
     const page = await newPage();
     await signIn(page, alice.token, "alice");
     await page.getByText("Live", { exact: true }).waitFor();
-    const created = await ts.admin<{ id: string }>("POST", `/api/v1/users/${alice.id}/access-tokens`, {
-      body: { name: "made-elsewhere" },
-    });
-    await row(page, "made-elsewhere").waitFor();
+    const created = await ts.admin<{ id: string; token: string }>(
+      "POST",
+      `/api/v1/users/${alice.id}/access-tokens`,
+      { body: { name: "made-elsewhere" } },
+    );
+    const lastUsed = row(page, "made-elsewhere").locator('td[data-label="Last used"]');
+    expect(await lastUsed.textContent()).toContain("never");
+    // A use elsewhere (a verification) shows up too, without a reload.
+    expect((await verify(created.body.token)).valid).toBe(true);
+    await lastUsed.getByText("just now").waitFor();
     await ts.admin("PATCH", `/api/v1/users/${alice.id}/access-tokens/${created.body.id}`, {
       body: { name: "renamed-elsewhere", description: "changed by the API" },
     });

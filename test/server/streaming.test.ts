@@ -59,6 +59,22 @@ describe.each(STORE_KINDS)("subscribe=true on %s", (kind) => {
     watch.close();
   });
 
+  it("streams a use of a token (lastUsedAt) as MODIFIED at the same revision", async () => {
+    const { user, token, as } = await createUserWithToken(srv, `usage-${kind}`);
+    const base = `/api/v1/users/${user.id}/access-tokens`;
+    const used = (await as<IssuedAccessToken>("POST", base, { body: { name: "used-elsewhere" } })).body;
+    const watch = await openWatch(`${srv.url}${base}?subscribe=true`, token.token);
+    const added = await watch.next(isType("ADDED", "used-elsewhere"));
+    expect(added.object).toMatchObject({ lastUsedAt: null, revision: 1 });
+
+    const verified = await client(srv.url)("POST", "/api/v1/verify", { body: { token: used.token } });
+    expect(verified.status).toBe(200);
+    const modified = await watch.next(isType("MODIFIED", "used-elsewhere"));
+    expect(modified.object).toMatchObject({ id: used.id, revision: 1 });
+    expect(typeof (modified.object as { lastUsedAt: unknown }).lastUsedAt).toBe("string");
+    watch.close();
+  });
+
   it("streams a single token", async () => {
     const { user, token, as } = await createUserWithToken(srv, `single-${kind}`);
     const base = `/api/v1/users/${user.id}/access-tokens`;

@@ -92,5 +92,7 @@ export type Change =
   | { entity: "token"; op: "upsert" | "delete"; id: string; userId: string; revision: number }
   | { entity: "user"; op: "delete"; id: string }
   | { entity: "settings" | "resources"; op: "upsert" | "delete" }
+  /** A token was used (lastUsedAt moved): not a revision, so no cache drops anything for it. */
+  | { entity: "usage"; id: string; userId: string; lastUsedAt: string }
   /** The feed may have missed changes (a reconnect): drop every cached view. */
   | { entity: "all"; op: "resync" };

@@ -83,6 +83,7 @@ export function watchTokens(
       for (const id of [...sent.keys()]) forget(id);
       return;
     }
+    if (change.entity === "usage") return used(change.id, change.userId, change.lastUsedAt);
     if (change.entity !== "token" || change.userId !== scope.userId) return;
     if (scope.tokenId && change.id !== scope.tokenId) return;
     if (change.op === "delete") return forget(change.id);
@@ -91,6 +92,16 @@ export function watchTokens(
     const token = await store.tokens.get(change.id);
     if (token) emit(token);
     else forget(change.id);
+  };
+
+  /** A use is not a revision: the watched copy is sent again with the new lastUsedAt. */
+  const used = (id: string, userId: string, lastUsedAt: string): void => {
+    const known = sent.get(id);
+    if (userId !== scope.userId || !known || (known.lastUsedAt !== null && known.lastUsedAt >= lastUsedAt))
+      return;
+    const object = { ...known, lastUsedAt };
+    sent.set(id, object);
+    push({ type: "MODIFIED", object });
   };
 
   const enqueue = (job: () => Promise<void>): void => {

@@ -14,7 +14,7 @@ export interface ChangeBus {
   /**
    * Announces a change that has already committed (a self-committing statement): to this
    * process at once, and to other replicas by a NOTIFY in a transaction of its own.
-   * Only for changes no cache can hold yet (a new token): NOTIFY inside the writing
+   * Only for changes no cache can hold yet (a new token, a use): NOTIFY inside the writing
    * transaction would hold PostgreSQL's notify lock across that commit's disk flush,
    * which serializes every concurrent creation's commit.
    */

@@ -400,12 +400,23 @@ export function tokenStore(db: Database, bus: ChangeBus) {
       ]);
     },
 
-    /** Records a use; never moves lastUsedAt backwards. Not a revision: nobody is notified. */
+    /**
+     * Records a use; never moves lastUsedAt backwards. Not a revision: caches keep the token,
+     * and only streams hear of it (a `usage` change), so consoles show the use live.
+     */
     async touchLastUsed(id: string, at: Date): Promise<void> {
-      await db.query(
-        "UPDATE tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
+      const [row] = await db.query<{ user_id: string }>(
+        `UPDATE tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)
+         RETURNING user_id::text`,
         [id, at],
       );
+      if (row)
+        await bus.announceCommitted({
+          entity: "usage",
+          id,
+          userId: row.user_id,
+          lastUsedAt: at.toISOString(),
+        });
     },
 
     /** Whether any token's custom permissions name `resource`. */
