@@ -138,6 +138,14 @@ export const CreateResourceBody = z
   .meta({ id: "CreateResource" });
 export type CreateResourceBody = z.infer<typeof CreateResourceBody>;
 
+export const UpdateResourceBody = z
+  .strictObject({
+    description: descriptionField.optional(),
+    routes: z.array(RouteRule).max(100).optional(),
+  })
+  .meta({ id: "UpdateResource" });
+export type UpdateResourceBody = z.infer<typeof UpdateResourceBody>;
+
 export const Resource = z
   .object({
     name: z.string(),
@@ -216,6 +224,10 @@ export const Problem = z
     detail: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     existingId: z.string().optional().describe("on an externalId conflict: the token that already has it"),
+    usedBy: z
+      .object({ count: z.int(), tokenIds: z.array(z.string()) })
+      .optional()
+      .describe("on refusing to delete a resource: how many tokens hold it, and the first 20 of them"),
   })
   .meta({ id: "Problem" });
 export type Problem = z.infer<typeof Problem>;

@@ -11,6 +11,7 @@ export interface ProblemBody {
   detail?: string;
   errors?: FieldError[];
   existingId?: string;
+  usedBy?: { count: number; tokenIds: string[] };
 }
 
 const TYPE_BASE = "https://tokenplane.dev/problems/";
