@@ -192,7 +192,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const booleanQuery = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const booleanQuery = z
+  .enum(["true", "false", "1", "0"], { error: "must be true, false, 1 or 0" })
+  .transform((v) => v === "true" || v === "1");
 
 export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),

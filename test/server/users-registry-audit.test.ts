@@ -178,7 +178,7 @@ describe.each(STORE_KINDS)("users, resources, settings and audit on %s", (kind) 
       body: { description: "x" },
     });
     expect(missing.status).toBe(404);
-    expect(missing.body.detail).toBe("resource not found");
+    expect(missing.body.detail).toBe("no such resource");
     const builtIn = await srv.admin("PATCH", "/api/v1/resources/tokens", { body: { description: "mine" } });
     expect(builtIn.status).toBe(409);
     expect(builtIn.body.detail).toBe('resource "tokens" is built in and cannot be changed');

@@ -34,7 +34,7 @@ export const forbidden = (detail: string) => new DomainError(403, "Forbidden", d
 /** A refusal about what was asked for (not who asks): it names each field that goes too far. */
 export const forbiddenFields = (errors: FieldError[]) =>
   new DomainError(403, "Forbidden", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
-export const notFound = (what: string) => new DomainError(404, "Not Found", `${what} not found`);
+export const notFound = (what: string) => new DomainError(404, "Not Found", `no such ${what}`);
 export const conflict = (detail: string, extra: Omit<ProblemExtra, "errors"> = {}) =>
   new DomainError(409, "Conflict", detail, extra);
 export const invalid = (errors: FieldError[]) =>

@@ -8,7 +8,7 @@ import { DomainError } from "../domain/errors.js";
 import { type Logger, scrubTokens } from "../logger.js";
 import type { Authenticate } from "./authenticate.js";
 import type { Metrics } from "./metrics.js";
-import { fieldErrors, problem, sendProblem } from "./problem.js";
+import { fieldErrors, missingTarget, problem, sendProblem } from "./problem.js";
 import { keepRawBody } from "./raw-body.js";
 import { expressPath, type Route } from "./route.js";
 import { unstorableText } from "./storable-text.js";
@@ -110,11 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
       try {
         // Credentials first: an anonymous caller learns nothing, not even what is invalid.
         const caller = r.auth ? await deps.authenticate(req) : undefined;
-        const params = parse(
-          r.params,
-          req.params,
-          () => new DomainError(404, "Not Found", "no such resource"),
-        );
+        const params = parse(r.params, req.params, missingTarget);
         if (caller && r.access) {
           const a = r.access;
           if (a.kind === "admin") requireAdmin(caller, a.resource, a.action);
