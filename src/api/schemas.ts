@@ -96,6 +96,12 @@ export const AccessToken = z
     updatedAt: timestampField,
     lastUsedAt: timestampField.nullable(),
     revision: z.int().describe("increases with every change to the token"),
+    previousSecretExpiresAt: timestampField
+      .nullable()
+      .optional()
+      .describe(
+        "after a regeneration with a grace period: when the previous secret stops working (null otherwise; absent from older servers)",
+      ),
   })
   .meta({ id: "AccessToken" });
 export type AccessToken = z.infer<typeof AccessToken>;

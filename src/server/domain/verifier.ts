@@ -73,7 +73,17 @@ export function createVerifier(deps: {
     let rate: RateDecision | undefined;
     if (token.rateLimit) {
       rate = rateLimits.consume(token.id, token.rateLimit);
-      if (!rate.allowed) return { code: "RATE_LIMITED", resolved, rate };
+      if (!rate.allowed) {
+        if (!token.credits) return { code: "RATE_LIMITED", resolved, rate };
+        // Refused before spending: the answer still says what the token has left.
+        return store.usage
+          .creditsLeft(token.id, new Date(at))
+          .then((remaining): VerifyOutcome =>
+            remaining === null
+              ? { code: "RATE_LIMITED", resolved, rate }
+              : { code: "RATE_LIMITED", resolved, rate, credits: { remaining } },
+          );
+      }
     }
     if (!token.credits) {
       usage.record(token.id, at);

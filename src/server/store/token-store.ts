@@ -50,7 +50,9 @@ export interface NewSecret {
 const COLUMNS = `t.id, t.user_id, t.name, t.description, t.kind, t.type, t.permissions, t.duration, t.expires_at,
   t.allowed_domains, t.allowed_ips, t.signed_requests, t.credits_remaining, t.refill_amount, t.refill_interval,
   t.refilled_at, t.rate_limit, t.rate_window, t.metadata, t.external_id, t.display_prefix, t.created_at,
-  t.updated_at, t.last_used_at, t.revision`;
+  t.updated_at, t.last_used_at, t.revision,
+  (SELECT max(ps.expires_at) FROM token_secrets ps WHERE ps.token_id = t.id AND ps.expires_at > now())
+    AS previous_secret_expires_at`;
 
 export function rowToToken(r: Row): TokenRecord {
   const remaining = r.credits_remaining as number | null;
@@ -88,6 +90,7 @@ export function rowToToken(r: Row): TokenRecord {
     updatedAt: r.updated_at as Date,
     lastUsedAt: r.last_used_at as Date | null,
     revision: r.revision as number,
+    previousSecretExpiresAt: (r.previous_secret_expires_at as Date | null | undefined) ?? null,
   };
 }
 
@@ -161,6 +164,10 @@ async function existingIdFor(sql: Sql, userId: string, externalId: string): Prom
 /** The change that announces a token's current revision: caches drop it, streams re-read it. */
 function upsertOf(token: TokenRecord): Change {
   return { entity: "token", op: "upsert", id: token.id, userId: token.userId, revision: token.revision };
+}
+
+function sameSettings(current: TokenRecord, next: TokenSettings): boolean {
+  return JSON.stringify(settingsValues(current)) === JSON.stringify(settingsValues(next));
 }
 
 function externalIdConflict(existingId: string) {
@@ -291,7 +298,10 @@ export function tokenStore(db: Database, bus: ChangeBus) {
             id,
           ]);
           if (!current) return null;
-          const settings = await change(rowToToken(current));
+          const before = rowToToken(current);
+          const settings = await change(before);
+          // A PATCH that changes nothing writes nothing: no revision, no audit, no event.
+          if (options.refilledAt === undefined && sameSettings(before, settings)) return before;
           await requireRegistered(tx, settings.permissions);
           const values = settingsValues(settings);
           const assignments = SETTINGS_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(", ");
@@ -343,7 +353,8 @@ export function tokenStore(db: Database, bus: ChangeBus) {
           "INSERT INTO token_secrets (hash, token_id, pepper_version, public_key) VALUES ($1, $2, $3, $4)",
           [secret.hash, id, secret.pepperVersion, secret.publicKey],
         );
-        const record = rowToToken(row);
+        // Read again: the superseded secrets' end is known only now.
+        const record = (await selectToken(tx, id)) ?? rowToToken(row);
         await recordAudit(tx, audit);
         await bus.publish(tx, upsertOf(record));
         return record;
