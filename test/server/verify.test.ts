@@ -226,6 +226,50 @@ describe.each(STORE_KINDS)("POST /api/v1/verify on %s", (kind) => {
     clock = Date.now();
   });
 
+  it("says why a token was refused: which permission, which limit, and logs it with the display prefix", async () => {
+    const t = await create({
+      name: "why",
+      type: "custom",
+      permissions: ["orders:read"],
+      allowedIps: ["10.0.0.0/8"],
+      allowedDomains: ["shop.example.com"],
+      credits: { remaining: 1 },
+      rateLimit: { limit: 2, window: "1m" },
+    });
+    const ok = { token: t.token, ip: "10.1.2.3", origin: "https://shop.example.com" };
+    const forbidden = await verify({ ...ok, permission: "orders:delete" });
+    expect(forbidden.body).toMatchObject({
+      code: "FORBIDDEN",
+      denial: { reason: "permission_missing", permission: "orders:delete" },
+    });
+    expect((await verify({ ...ok, ip: "192.0.2.1" })).body.denial).toEqual({ reason: "ip_not_allowed" });
+    expect((await verify({ ...ok, origin: "https://evil.example" })).body.denial).toEqual({
+      reason: "origin_not_allowed",
+    });
+    expect((await verify(ok)).body).toMatchObject({ code: "VALID" });
+    expect((await verify(ok)).body.denial).toEqual({ reason: "limit_reached", limit: "credits" });
+    expect((await verify(ok)).body.denial).toEqual({ reason: "limit_reached", limit: "rateLimit" });
+    const shortLived = await create({ name: "why-expired", duration: "1h" });
+    clock += 2 * 3_600_000;
+    expect((await verify({ token: shortLived.token })).body).toMatchObject({
+      code: "EXPIRED",
+      denial: { reason: "expired" },
+    });
+    clock = Date.now();
+    const unknown = await verify({ token: generateToken() });
+    expect(unknown.body).toEqual({ valid: false, code: "NOT_FOUND" });
+
+    const line = await waitFor(
+      () =>
+        srv.logs.lines
+          .map((l) => JSON.parse(l) as { msg: string; token?: string; denial?: unknown })
+          .find((l) => l.msg === "verification refused" && l.token === t.displayPrefix),
+      { what: "the refusal to be logged" },
+    );
+    expect(line).toMatchObject({ level: 30, code: "FORBIDDEN", token: t.displayPrefix });
+    expect(srv.logs.text).not.toContain(t.token);
+  });
+
   it("still reports the credits left when it answers RATE_LIMITED", async () => {
     const t = await create({
       name: "rlc",
