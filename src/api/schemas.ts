@@ -210,7 +210,18 @@ export const PageQuery = z.strictObject({
 export const ListTokensQuery = PageQuery.extend({
   subscribe: booleanQuery.optional(),
   externalId: z.string().max(255).optional().describe("only the token with this externalId"),
+  name: z.string().max(200).optional().describe("only tokens with this name"),
 });
+export const ListAllTokensQuery = PageQuery.extend({
+  userId: z.uuid().optional().describe("only this user's tokens"),
+  name: z.string().max(200).optional().describe("only tokens with this name"),
+  displayPrefix: z.string().max(16).optional().describe("only the token with this display prefix"),
+  state: z.enum(["active", "expired"]).optional(),
+});
+export const TokenValueBody = z
+  .strictObject({ token: z.string().min(1).max(4096).describe("the plain token, e.g. one found leaked") })
+  .meta({ id: "TokenValue" });
+export type TokenValueBody = z.infer<typeof TokenValueBody>;
 export const GetTokenQuery = z.strictObject({ subscribe: booleanQuery.optional() });
 export const ListUsersQuery = PageQuery.extend({ name: z.string().max(200).optional() });
 export const ListAuditQuery = PageQuery.extend({

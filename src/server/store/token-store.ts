@@ -15,6 +15,16 @@ import { decodeCursor, encodeCursor, isSequence } from "./cursor.js";
 import type { Database, Row, Sql } from "./database.js";
 import { requireRegistered } from "./resource-check.js";
 
+/** What a token list is narrowed to; every field optional. */
+export interface TokenFilter {
+  userId?: string | undefined;
+  name?: string | undefined;
+  displayPrefix?: string | undefined;
+  /** Expired or not, at `now` (the server's clock). */
+  state?: "active" | "expired" | undefined;
+  now?: Date | undefined;
+}
+
 /** The writable settings of a token, as stored. */
 export interface TokenSettings {
   name: string;
@@ -179,6 +189,35 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export function tokenStore(db: Database, bus: ChangeBus) {
+  async function search(filter: TokenFilter, page: PageRequest): Promise<Page<TokenRecord>> {
+    const after = page.cursor ? decodeCursor(page.cursor, ["s"] as const).s : null;
+    if (after !== null && !isSequence(after)) return { items: [], nextCursor: null };
+    const rows = await db.query(
+      `SELECT ${COLUMNS}, t.seq::text AS seq FROM tokens t
+       WHERE ($1::uuid IS NULL OR t.user_id = $1::uuid)
+         AND ($2::text IS NULL OR t.name = $2::text)
+         AND ($3::text IS NULL OR t.display_prefix = $3::text)
+         AND ($4::text IS NULL OR ($4::text = 'expired') = (t.expires_at IS NOT NULL AND t.expires_at <= $5::timestamptz))
+         AND ($6::bigint IS NULL OR t.seq > $6::bigint)
+       ORDER BY t.seq LIMIT $7`,
+      [
+        filter.userId ?? null,
+        filter.name ?? null,
+        filter.displayPrefix ?? null,
+        filter.state ?? null,
+        filter.now ?? new Date(),
+        after,
+        page.limit + 1,
+      ],
+    );
+    const items = rows.slice(0, page.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(rowToToken),
+      nextCursor: rows.length > page.limit && last ? encodeCursor({ s: last.seq as string }) : null,
+    };
+  }
+
   return {
     /**
      * One self-committing statement (a round trip instead of six): the registry check under
@@ -265,22 +304,16 @@ export function tokenStore(db: Database, bus: ChangeBus) {
       return row ? rowToToken(row) : null;
     },
 
-    async list(userId: string, page: PageRequest): Promise<Page<TokenRecord>> {
-      const after = page.cursor ? decodeCursor(page.cursor, ["s"] as const).s : null;
-      if (after !== null && !isSequence(after)) return { items: [], nextCursor: null };
-      const rows = await db.query(
-        `SELECT ${COLUMNS}, t.seq::text AS seq FROM tokens t
-         WHERE t.user_id = $1 AND ($2::bigint IS NULL OR t.seq > $2::bigint)
-         ORDER BY t.seq LIMIT $3`,
-        [userId, after, page.limit + 1],
-      );
-      const items = rows.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items: items.map(rowToToken),
-        nextCursor: rows.length > page.limit && last ? encodeCursor({ s: last.seq as string }) : null,
-      };
+    list(
+      userId: string,
+      page: PageRequest,
+      filter: Omit<TokenFilter, "userId"> = {},
+    ): Promise<Page<TokenRecord>> {
+      return search({ ...filter, userId }, page);
     },
+
+    /** Every user's tokens (the admins' inventory), oldest first, narrowed by `filter`. */
+    search: (filter: TokenFilter, page: PageRequest): Promise<Page<TokenRecord>> => search(filter, page),
 
     /**
      * Read-modify-write under a row lock: `change` gets the current token and returns its
