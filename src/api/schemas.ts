@@ -102,6 +102,10 @@ export const AccessToken = z
       .describe(
         "after a regeneration with a grace period: when the previous secret stops working (null otherwise; absent from older servers)",
       ),
+    revokedAt: timestampField
+      .nullable()
+      .optional()
+      .describe("when the token was revoked (only revoked tokens in the admins' inventory have one)"),
   })
   .meta({ id: "AccessToken" });
 export type AccessToken = z.infer<typeof AccessToken>;
@@ -216,7 +220,10 @@ export const ListAllTokensQuery = PageQuery.extend({
   userId: z.uuid().optional().describe("only this user's tokens"),
   name: z.string().max(200).optional().describe("only tokens with this name"),
   displayPrefix: z.string().max(16).optional().describe("only the token with this display prefix"),
-  state: z.enum(["active", "expired"]).optional(),
+  state: z
+    .enum(["active", "expired", "revoked"])
+    .optional()
+    .describe("active or expired (revoked tokens are left out), or revoked"),
 });
 export const TokenValueBody = z
   .strictObject({ token: z.string().min(1).max(4096).describe("the plain token, e.g. one found leaked") })

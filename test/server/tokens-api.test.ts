@@ -49,13 +49,50 @@ describe.each(STORE_KINDS)("access tokens API on %s", (kind) => {
     expect(await ids(`name=${name}&limit=1&cursor=${next}`)).toEqual([d.id]);
     expect(JSON.stringify(firstPage.body)).not.toContain(c.token);
 
-    const bad = await srv.admin("GET", "/api/v1/access-tokens?state=revoked&userId=x");
+    const bad = await srv.admin("GET", "/api/v1/access-tokens?state=gone&userId=x");
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([
       { field: "userId", message: "must be a UUID" },
-      { field: "state", message: "must be one of active, expired" },
+      { field: "state", message: "must be one of active, expired, revoked" },
     ]);
     expect((await carol.as("GET", "/api/v1/access-tokens")).status).toBe(403);
+  });
+
+  it("keeps revoked tokens, with the date, for admins; their externalId is free again", async () => {
+    const { user, as } = await createUserWithToken(srv, `revoked-${kind}`);
+    const t = (
+      await as<IssuedAccessToken>("POST", tokensOf(user.id), { body: { name: "gone", externalId: "ext-1" } })
+    ).body;
+    expect((await as("DELETE", `${tokensOf(user.id)}/${t.id}`)).status).toBe(204);
+    expect((await as("GET", `${tokensOf(user.id)}/${t.id}`)).status).toBe(404);
+    expect((await as<Page<AccessToken>>("GET", tokensOf(user.id))).body.items.map((x) => x.id)).not.toContain(
+      t.id,
+    );
+    expect((await as("DELETE", `${tokensOf(user.id)}/${t.id}`)).status).toBe(404);
+    expect((await as("PATCH", `${tokensOf(user.id)}/${t.id}`, { body: { name: "back" } })).status).toBe(404);
+    expect((await as("POST", `${tokensOf(user.id)}/${t.id}/regenerate`)).status).toBe(404);
+
+    const revoked = await srv.admin<Page<AccessToken>>(
+      "GET",
+      `/api/v1/access-tokens?userId=${user.id}&state=revoked`,
+    );
+    expect(revoked.body.items).toHaveLength(1);
+    expect(revoked.body.items[0]).toMatchObject({ id: t.id, name: "gone", externalId: null });
+    const at = Date.parse(revoked.body.items[0]?.revokedAt as string);
+    expect(at).toBeGreaterThanOrEqual(Date.parse(t.createdAt));
+    const active = await srv.admin<Page<AccessToken>>("GET", `/api/v1/access-tokens?userId=${user.id}`);
+    expect(active.body.items.map((x) => x.id)).not.toContain(t.id);
+    expect(active.body.items.every((x) => x.revokedAt === null)).toBe(true);
+
+    const again = await as<IssuedAccessToken>("POST", tokensOf(user.id), {
+      body: { name: "successor", externalId: "ext-1" },
+    });
+    expect(again.status).toBe(201);
+    const events = await srv.admin<Page<{ action: string; at: string }>>(
+      "GET",
+      `/api/v1/audit-events?tokenId=${t.id}`,
+    );
+    expect(events.body.items[0]?.action).toBe("token.revoke");
   });
 
   it("looks up and revokes a token by its value, for leak response (admins only)", async () => {
@@ -85,6 +122,11 @@ describe.each(STORE_KINDS)("access tokens API on %s", (kind) => {
     });
     expect(revoked.status).toBe(200);
     expect(revoked.body.id).toBe(leaked.id);
+    const kept = await srv.admin<Page<AccessToken>>(
+      "GET",
+      `/api/v1/access-tokens?userId=${erin.user.id}&state=revoked`,
+    );
+    expect(kept.body.items.map((t) => t.id)).toEqual([leaked.id]);
     expect((await client(srv.url, leaked.token)("GET", "/api/v1/access-tokens/self")).status).toBe(401);
     expect(
       (await srv.admin("POST", "/api/v1/access-tokens/revoke", { body: { token: leaked.token } })).status,

@@ -33,6 +33,7 @@ export function tokenView(t: TokenRecord): AccessToken {
     lastUsedAt: iso(t.lastUsedAt),
     revision: t.revision,
     previousSecretExpiresAt: iso(t.previousSecretExpiresAt),
+    revokedAt: iso(t.revokedAt),
   };
 }
 

@@ -125,7 +125,8 @@ export function registryStore(db: Database, bus: ChangeBus) {
         if (row.built_in) throw conflict(`resource ${JSON.stringify(name)} is built in`);
         const [use] = await tx.query<{ tokens: number; ids: string[]; defaults: boolean }>(
           `WITH users AS (
-             SELECT DISTINCT t.id FROM tokens t, unnest(t.permissions) p WHERE split_part(p, ':', 1) = $1
+             SELECT DISTINCT t.id FROM tokens t, unnest(t.permissions) p
+             WHERE t.revoked_at IS NULL AND split_part(p, ':', 1) = $1
            )
            SELECT
              (SELECT count(*)::int FROM users) AS tokens,
