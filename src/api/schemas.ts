@@ -96,6 +96,16 @@ export const AccessToken = z
     updatedAt: timestampField,
     lastUsedAt: timestampField.nullable(),
     revision: z.int().describe("increases with every change to the token"),
+    previousSecretExpiresAt: timestampField
+      .nullable()
+      .optional()
+      .describe(
+        "after a regeneration with a grace period: when the previous secret stops working (null otherwise; absent from older servers)",
+      ),
+    revokedAt: timestampField
+      .nullable()
+      .optional()
+      .describe("when the token was revoked (only revoked tokens in the admins' inventory have one)"),
   })
   .meta({ id: "AccessToken" });
 export type AccessToken = z.infer<typeof AccessToken>;
@@ -137,6 +147,14 @@ export const CreateResourceBody = z
   })
   .meta({ id: "CreateResource" });
 export type CreateResourceBody = z.infer<typeof CreateResourceBody>;
+
+export const UpdateResourceBody = z
+  .strictObject({
+    description: descriptionField.optional(),
+    routes: z.array(RouteRule).max(100).optional(),
+  })
+  .meta({ id: "UpdateResource" });
+export type UpdateResourceBody = z.infer<typeof UpdateResourceBody>;
 
 export const Resource = z
   .object({
@@ -184,7 +202,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const booleanQuery = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const booleanQuery = z
+  .enum(["true", "false", "1", "0"], { error: "must be true, false, 1 or 0" })
+  .transform((v) => v === "true" || v === "1");
 
 export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
@@ -194,7 +214,21 @@ export const PageQuery = z.strictObject({
 export const ListTokensQuery = PageQuery.extend({
   subscribe: booleanQuery.optional(),
   externalId: z.string().max(255).optional().describe("only the token with this externalId"),
+  name: z.string().max(200).optional().describe("only tokens with this name"),
 });
+export const ListAllTokensQuery = PageQuery.extend({
+  userId: z.uuid().optional().describe("only this user's tokens"),
+  name: z.string().max(200).optional().describe("only tokens with this name"),
+  displayPrefix: z.string().max(16).optional().describe("only the token with this display prefix"),
+  state: z
+    .enum(["active", "expired", "revoked"])
+    .optional()
+    .describe("active or expired (revoked tokens are left out), or revoked"),
+});
+export const TokenValueBody = z
+  .strictObject({ token: z.string().min(1).max(4096).describe("the plain token, e.g. one found leaked") })
+  .meta({ id: "TokenValue" });
+export type TokenValueBody = z.infer<typeof TokenValueBody>;
 export const GetTokenQuery = z.strictObject({ subscribe: booleanQuery.optional() });
 export const ListUsersQuery = PageQuery.extend({ name: z.string().max(200).optional() });
 export const ListAuditQuery = PageQuery.extend({
@@ -216,6 +250,10 @@ export const Problem = z
     detail: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     existingId: z.string().optional().describe("on an externalId conflict: the token that already has it"),
+    usedBy: z
+      .object({ count: z.int(), tokenIds: z.array(z.string()) })
+      .optional()
+      .describe("on refusing to delete a resource: how many tokens hold it, and the first 20 of them"),
   })
   .meta({ id: "Problem" });
 export type Problem = z.infer<typeof Problem>;

@@ -57,6 +57,25 @@ export const VerifyBody = z
   .meta({ id: "VerifyRequest" });
 export type VerifyBody = z.infer<typeof VerifyBody>;
 
+export const VerifyDenial = z
+  .object({
+    reason: z.enum([
+      "expired",
+      "permission_missing",
+      "origin_not_allowed",
+      "ip_not_allowed",
+      "limit_reached",
+      "signature_missing",
+      "signature_invalid",
+      "signature_replayed",
+    ]),
+    permission: z.string().optional().describe("permission_missing: the permission asked for"),
+    limit: z.enum(["credits", "rateLimit"]).optional().describe("limit_reached: which limit"),
+    detail: z.string().optional().describe("signature_missing / signature_invalid: what was wrong"),
+  })
+  .meta({ id: "VerifyDenial" });
+export type VerifyDenial = z.infer<typeof VerifyDenial>;
+
 export const VerifyResult = z
   .object({
     valid: z.boolean(),
@@ -69,6 +88,9 @@ export const VerifyResult = z
     expiresAt: timestampField.nullable().optional(),
     credits: z.object({ remaining: z.int() }).optional(),
     rateLimit: z.object({ limit: z.int(), remaining: z.int(), reset: timestampField }).optional(),
+    denial: VerifyDenial.optional().describe(
+      "why the token was refused (every code but VALID and NOT_FOUND)",
+    ),
   })
   .meta({ id: "VerifyResult" });
 export type VerifyResult = z.infer<typeof VerifyResult>;

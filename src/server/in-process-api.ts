@@ -77,7 +77,7 @@ export function inProcessApi(deps: {
         await tokens.revoke(caller, userId, tokenId);
         return true;
       })) ?? false,
-    verify: async (body) => verifyResult(await deps.verifier.verify(body), deps.now()),
+    verify: async (body) => verifyResult(await deps.verifier.verify(body), deps.now(), body.permission),
     watchTokens: (userId) => watchTokens(store, { userId }, tokenView),
     ready: () => asApi(() => store.db.ping()),
   };

@@ -101,6 +101,8 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
   /** Tokens used for verify and forward auth, never named by id, so they stay live. */
   let holderTokens: string[];
   let limitedToken: string;
+  /** Plain tokens the lookup and revoke-by-value operations may be given (and may revoke). */
+  let leakedTokens: string[] = [];
   /** Ids the management fuzzing uses: stable ones for reads and edits, victims for deletions. */
   let ids: {
     users: string[];
@@ -183,6 +185,9 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
       ).body;
     const stable = await Promise.all(["a", "b", "c"].map((n) => own(n, { externalId: `ext-${n}` })));
     const doomed = await Promise.all(["d1", "d2", "d3", "d4", "d5", "d6"].map((n) => own(n)));
+    leakedTokens = (await Promise.all(Array.from({ length: 20 }, (_, i) => own(`leaked-${i}`)))).map(
+      (t) => t.token,
+    );
     issued.push(
       ...holderTokens,
       target.token.token,
@@ -190,6 +195,7 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
       ...victims.map((v) => v.token.token),
       ...stable.map((t) => t.token),
       ...doomed.map((t) => t.token),
+      ...leakedTokens,
     );
     for (const list of [`/api/v1/users/${me.id}/access-tokens`, "/api/v1/users", "/api/v1/audit-events"]) {
       const page = await srv.admin<{ nextCursor: string | null }>("GET", `${list}?limit=1`);
@@ -389,6 +395,7 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
     .map((d) => d.toISOString());
   /** Realistic values for fields by name, so valid-ish bodies get past the refinements. */
   const hints = (): Record<string, fc.Arbitrary<unknown>> => ({
+    token: fc.constantFrom(...leakedTokens),
     name: fc.oneof(
       fc.string({ minLength: 1, maxLength: 20, unit: "grapheme" }).filter((s) => s.trim() !== ""),
       fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),

@@ -3,6 +3,10 @@ import type { User } from "../../src/api/index.js";
 import { RawConnection } from "../support/raw-http.js";
 import { startTestServer, type TestServer } from "../support/token-server.js";
 
+/** Phrases of zod's own messages ("Invalid input: expected string, received number"). */
+const ZOD_DEFAULT_WORDING =
+  /Invalid (input|option|string|UUID)|expected |received |Too (small|big)|Unrecognized/;
+
 describe("errors are problem+json and never 500", () => {
   let srv: TestServer;
   let tokens: string;
@@ -68,7 +72,72 @@ describe("errors are problem+json and never 500", () => {
   it("treats an empty body as {} and names the missing fields", async () => {
     const res = await srv.admin("POST", tokens);
     expectProblem(res, 422);
-    expect(res.body.errors).toEqual([{ field: "name", message: expect.any(String) }]);
+    expect(res.body.errors).toEqual([{ field: "name", message: "is required" }]);
+  });
+
+  it("words every field error for people, never in zod's default phrasing", async () => {
+    const res = await srv.admin("POST", tokens, {
+      body: {
+        name: "x".repeat(201),
+        type: "admin",
+        kind: 7,
+        permissions: "orders:read",
+        credits: { remaining: -1, refill: { amount: 0, interval: "hourly" } },
+        rateLimit: { limit: 0 },
+        signedRequests: "yes",
+        expiresAt: "tomorrow",
+        externalId: "",
+        allowedIps: [null],
+      },
+    });
+    expectProblem(res, 422);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: "name", message: "must be at most 200 characters" },
+        { field: "type", message: "must be one of read-only, full-access, custom" },
+        { field: "kind", message: expect.stringMatching(/^must be one of /) },
+        { field: "permissions", message: "must be a list" },
+        { field: "credits.remaining", message: "must be at least 0" },
+        { field: "credits.refill.amount", message: "must be at least 1" },
+        { field: "credits.refill.interval", message: "must be one of daily, weekly, monthly" },
+        { field: "rateLimit.limit", message: "must be at least 1" },
+        { field: "rateLimit.window", message: "is required" },
+        { field: "signedRequests", message: "must be true or false" },
+        { field: "expiresAt", message: "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z" },
+        { field: "externalId", message: "must not be empty" },
+        { field: "allowedIps[0]", message: "must not be null" },
+      ]),
+    );
+    expect(res.body.errors).toHaveLength(13);
+
+    const query = await srv.admin("GET", `${tokens}?limit=0&subscribe=maybe`);
+    expectProblem(query, 400);
+    expect(query.body.errors).toEqual([
+      { field: "limit", message: "must be at least 1" },
+      { field: "subscribe", message: "must be true, false, 1 or 0" },
+    ]);
+    const notNumber = await srv.admin("GET", `${tokens}?limit=abc`);
+    expect(notNumber.body.errors).toEqual([{ field: "limit", message: "must be a number" }]);
+    const fraction = await srv.admin("GET", `${tokens}?limit=1.5`);
+    expect(fraction.body.errors).toEqual([{ field: "limit", message: "must be an integer" }]);
+    const tooMany = await srv.admin("GET", `${tokens}?limit=501`);
+    expect(tooMany.body.errors).toEqual([{ field: "limit", message: "must be at most 500" }]);
+  });
+
+  it("answers a malformed id in the path as the thing it names not existing", async () => {
+    const user = await srv.admin("GET", "/api/v1/users/not-a-uuid");
+    expectProblem(user, 404);
+    expect(user.body.detail).toBe("no such user");
+    const missingUser = await srv.admin("GET", "/api/v1/users/00000000-0000-4000-8000-000000000000");
+    expect(missingUser.body.detail).toBe("no such user");
+    const userOfToken = await srv.admin("GET", "/api/v1/users/nope/access-tokens/also-nope");
+    expect(userOfToken.body.detail).toBe("no such user");
+    const token = await srv.admin("GET", `${tokens}/not-a-uuid`);
+    expectProblem(token, 404);
+    expect(token.body.detail).toBe("no such token");
+    const resource = await srv.admin("GET", "/api/v1/resources/bad%20name");
+    expectProblem(resource, 404);
+    expect(resource.body.detail).toBe("no such resource");
   });
 
   it("answers unknown routes and methods with 404", async () => {
@@ -117,6 +186,8 @@ describe("errors are problem+json and never 500", () => {
       const res = await srv.admin("POST", tokens, { body });
       expect(res.status, JSON.stringify(body)).not.toBe(500);
       if (res.status >= 400) expect(res.body.errors ?? res.body.detail, JSON.stringify(body)).toBeDefined();
+      for (const e of (res.body.errors ?? []) as { message: string }[])
+        expect(e.message, JSON.stringify(body)).not.toMatch(ZOD_DEFAULT_WORDING);
     }
     const paths = [
       "/api/v1/users/%ZZ/access-tokens",

@@ -91,6 +91,29 @@ describe("two server processes on one PostgreSQL", () => {
     );
   });
 
+  it("a resource's new routes on A are what forward auth on B maps within a second", async () => {
+    await registerResource(a, "parcels", [{ pathPrefix: "/parcels" }]);
+    const t = (
+      await a.admin<IssuedAccessToken>("POST", `/api/v1/users/${me.id}/access-tokens`, {
+        body: { name: "fa", type: "custom", permissions: ["parcels:read"] },
+      })
+    ).body;
+    const authorizeOnB = async (uri: string) =>
+      (
+        await onB("GET", "/api/v1/authorize", {
+          headers: { authorization: `Bearer ${t.token}`, "x-original-method": "GET", "x-original-uri": uri },
+        })
+      ).status;
+    expect(await authorizeOnB("/parcels/1")).toBe(200);
+    expect(await authorizeOnB("/boxes/1")).not.toBe(200);
+    const patched = await a.admin("PATCH", "/api/v1/resources/parcels", {
+      body: { routes: [{ pathPrefix: "/boxes" }] },
+    });
+    expect(patched.status).toBe(200);
+    await within("B to map the new route", async () => (await authorizeOnB("/boxes/1")) === 200);
+    expect(await authorizeOnB("/parcels/1")).not.toBe(200);
+  });
+
   it("a revocation on B reaches A as well", async () => {
     const t = (
       await a.admin<IssuedAccessToken>("POST", `/api/v1/users/${me.id}/access-tokens`, {

@@ -33,7 +33,15 @@ describe.each(STORE_KINDS)("signed requests on %s", (kind) => {
   });
 
   it("is valid only with a signature made with its key over method, path, digest and time", async () => {
-    expect((await verify()).body).toMatchObject({ valid: false, code: "SIGNATURE_REQUIRED" });
+    expect((await verify()).body).toMatchObject({
+      valid: false,
+      code: "SIGNATURE_REQUIRED",
+      denial: { reason: "signature_missing", detail: "the request is not signed" },
+    });
+    expect((await verify({ method: "GET", url, headers: {} })).body.denial).toEqual({
+      reason: "signature_missing",
+      detail: "Signature and Signature-Input are required",
+    });
     const headers = await signRequest(
       { method: "PUT", url, body, headers: { host: "api.example.com" } },
       token.privateKey as string,
@@ -50,7 +58,10 @@ describe.each(STORE_KINDS)("signed requests on %s", (kind) => {
   it("refuses a replay of the same signature", async () => {
     const headers = await signRequest({ method: "GET", url }, token.privateKey as string);
     expect((await verify({ method: "GET", url, headers })).body.code).toBe("VALID");
-    expect((await verify({ method: "GET", url, headers })).body.code).toBe("SIGNATURE_REQUIRED");
+    expect((await verify({ method: "GET", url, headers })).body).toMatchObject({
+      code: "SIGNATURE_REQUIRED",
+      denial: { reason: "signature_replayed" },
+    });
   });
 
   it("gives identical requests distinct signatures (nonce), so both pass", async () => {
@@ -69,10 +80,14 @@ describe.each(STORE_KINDS)("signed requests on %s", (kind) => {
       { method: "PUT", url, headers, body: JSON.stringify({ quantity: 300 }) },
       { method: "PUT", url, headers: { ...headers, "content-digest": contentDigest("other") } },
     ];
-    for (const request of cases)
-      expect((await verify(request)).body.code, JSON.stringify(request).slice(0, 80)).toBe(
-        "SIGNATURE_REQUIRED",
-      );
+    for (const request of cases) {
+      const res = await verify(request);
+      expect(res.body.code, JSON.stringify(request).slice(0, 80)).toBe("SIGNATURE_REQUIRED");
+      expect(res.body.denial, JSON.stringify(request).slice(0, 80)).toEqual({
+        reason: "signature_invalid",
+        detail: expect.any(String),
+      });
+    }
   });
 
   it("refuses a signature made with another key, a stale one, and one that covers too little", async () => {

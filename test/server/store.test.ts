@@ -245,7 +245,7 @@ describe("change feed across two stores on one PostgreSQL", () => {
     });
     expect(seenByB.filter((c) => c.entity === "token")).toEqual([
       { entity: "token", op: "upsert", id: t.id, userId, revision: 1 },
-      { entity: "token", op: "delete", id: t.id, userId, revision: 1 },
+      { entity: "token", op: "delete", id: t.id, userId, revision: 2 },
     ]);
     // A heard its own changes once each (locally), not again through NOTIFY.
     expect(seenByA.filter((c) => c.entity === "token")).toHaveLength(2);

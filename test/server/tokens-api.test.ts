@@ -18,6 +18,130 @@ describe.each(STORE_KINDS)("access tokens API on %s", (kind) => {
   });
   afterAll(() => srv.close());
 
+  it("filters a user's tokens by ?name=", async () => {
+    const { user, as } = await createUserWithToken(srv, `named-${kind}`);
+    const a = (await as<IssuedAccessToken>("POST", tokensOf(user.id), { body: { name: "ci" } })).body;
+    await as("POST", tokensOf(user.id), { body: { name: "laptop" } });
+    const b = (await as<IssuedAccessToken>("POST", tokensOf(user.id), { body: { name: "ci" } })).body;
+    const found = await as<Page<AccessToken>>("GET", `${tokensOf(user.id)}?name=ci`);
+    expect(found.body.items.map((t) => t.id)).toEqual([a.id, b.id]);
+    expect((await as<Page<AccessToken>>("GET", `${tokensOf(user.id)}?name=none`)).body.items).toEqual([]);
+  });
+
+  it("gives admins an inventory of every user's tokens, by owner, name, display prefix and state", async () => {
+    const carol = await createUserWithToken(srv, `inv-carol-${kind}`);
+    const dave = await createUserWithToken(srv, `inv-dave-${kind}`);
+    const name = `leaky-${kind}`;
+    const c = (await carol.as<IssuedAccessToken>("POST", tokensOf(carol.user.id), { body: { name } })).body;
+    const d = (await dave.as<IssuedAccessToken>("POST", tokensOf(dave.user.id), { body: { name } })).body;
+    const ids = async (query: string) =>
+      (await srv.admin<Page<AccessToken>>("GET", `/api/v1/access-tokens?${query}`)).body.items.map(
+        (t) => t.id,
+      );
+    expect(await ids(`name=${name}`)).toEqual([c.id, d.id]);
+    expect(await ids(`name=${name}&userId=${dave.user.id}`)).toEqual([d.id]);
+    expect(await ids(`displayPrefix=${c.displayPrefix}`)).toEqual([c.id]);
+    expect(await ids(`name=${name}&state=active`)).toEqual([c.id, d.id]);
+    expect(await ids(`name=${name}&state=expired`)).toEqual([]);
+    const firstPage = await srv.admin<Page<AccessToken>>("GET", `/api/v1/access-tokens?name=${name}&limit=1`);
+    expect(firstPage.body.items.map((t) => t.id)).toEqual([c.id]);
+    const next = encodeURIComponent(firstPage.body.nextCursor as string);
+    expect(await ids(`name=${name}&limit=1&cursor=${next}`)).toEqual([d.id]);
+    expect(JSON.stringify(firstPage.body)).not.toContain(c.token);
+
+    const bad = await srv.admin("GET", "/api/v1/access-tokens?state=gone&userId=x");
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([
+      { field: "userId", message: "must be a UUID" },
+      { field: "state", message: "must be one of active, expired, revoked" },
+    ]);
+    expect((await carol.as("GET", "/api/v1/access-tokens")).status).toBe(403);
+  });
+
+  it("keeps revoked tokens, with the date, for admins; their externalId is free again", async () => {
+    const { user, as } = await createUserWithToken(srv, `revoked-${kind}`);
+    const t = (
+      await as<IssuedAccessToken>("POST", tokensOf(user.id), { body: { name: "gone", externalId: "ext-1" } })
+    ).body;
+    expect((await as("DELETE", `${tokensOf(user.id)}/${t.id}`)).status).toBe(204);
+    expect((await as("GET", `${tokensOf(user.id)}/${t.id}`)).status).toBe(404);
+    expect((await as<Page<AccessToken>>("GET", tokensOf(user.id))).body.items.map((x) => x.id)).not.toContain(
+      t.id,
+    );
+    expect((await as("DELETE", `${tokensOf(user.id)}/${t.id}`)).status).toBe(404);
+    expect((await as("PATCH", `${tokensOf(user.id)}/${t.id}`, { body: { name: "back" } })).status).toBe(404);
+    expect((await as("POST", `${tokensOf(user.id)}/${t.id}/regenerate`)).status).toBe(404);
+
+    const revoked = await srv.admin<Page<AccessToken>>(
+      "GET",
+      `/api/v1/access-tokens?userId=${user.id}&state=revoked`,
+    );
+    expect(revoked.body.items).toHaveLength(1);
+    expect(revoked.body.items[0]).toMatchObject({ id: t.id, name: "gone", externalId: null });
+    const at = Date.parse(revoked.body.items[0]?.revokedAt as string);
+    expect(at).toBeGreaterThanOrEqual(Date.parse(t.createdAt));
+    const active = await srv.admin<Page<AccessToken>>("GET", `/api/v1/access-tokens?userId=${user.id}`);
+    expect(active.body.items.map((x) => x.id)).not.toContain(t.id);
+    expect(active.body.items.every((x) => x.revokedAt === null)).toBe(true);
+
+    const again = await as<IssuedAccessToken>("POST", tokensOf(user.id), {
+      body: { name: "successor", externalId: "ext-1" },
+    });
+    expect(again.status).toBe(201);
+    const events = await srv.admin<Page<{ action: string; at: string }>>(
+      "GET",
+      `/api/v1/audit-events?tokenId=${t.id}`,
+    );
+    expect(events.body.items[0]?.action).toBe("token.revoke");
+  });
+
+  it("looks up and revokes a token by its value, for leak response (admins only)", async () => {
+    const erin = await createUserWithToken(srv, `leak-erin-${kind}`);
+    const leaked = (
+      await erin.as<IssuedAccessToken>("POST", tokensOf(erin.user.id), { body: { name: "pasted" } })
+    ).body;
+    const found = await srv.admin<AccessToken>("POST", "/api/v1/access-tokens/lookup", {
+      body: { token: leaked.token },
+    });
+    expect(found.status).toBe(200);
+    expect(found.body).toMatchObject({ id: leaked.id, userId: erin.user.id, name: "pasted" });
+    expect(found.text).not.toContain(leaked.token);
+    expect(
+      (await erin.as("POST", "/api/v1/access-tokens/lookup", { body: { token: leaked.token } })).status,
+    ).toBe(403);
+    const unknown = await srv.admin("POST", "/api/v1/access-tokens/lookup", {
+      body: { token: leaked.token.slice(0, -1) + (leaked.token.endsWith("a") ? "b" : "a") },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.detail).toBe("no such token");
+    const missing = await srv.admin("POST", "/api/v1/access-tokens/lookup", { body: {} });
+    expect(missing.body.errors).toEqual([{ field: "token", message: "is required" }]);
+
+    const revoked = await srv.admin<AccessToken>("POST", "/api/v1/access-tokens/revoke", {
+      body: { token: leaked.token },
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.id).toBe(leaked.id);
+    const kept = await srv.admin<Page<AccessToken>>(
+      "GET",
+      `/api/v1/access-tokens?userId=${erin.user.id}&state=revoked`,
+    );
+    expect(kept.body.items.map((t) => t.id)).toEqual([leaked.id]);
+    expect((await client(srv.url, leaked.token)("GET", "/api/v1/access-tokens/self")).status).toBe(401);
+    expect(
+      (await srv.admin("POST", "/api/v1/access-tokens/revoke", { body: { token: leaked.token } })).status,
+    ).toBe(404);
+    const events = await srv.admin<Page<{ action: string; details: Record<string, unknown> }>>(
+      "GET",
+      `/api/v1/audit-events?tokenId=${leaked.id}`,
+    );
+    expect(events.body.items[0]).toMatchObject({
+      action: "token.revoke",
+      details: { name: "pasted", byValue: true },
+    });
+    expect(srv.logs.text).not.toContain(leaked.token);
+  });
+
   it("creates a token with every field and returns the plain token once", async () => {
     const body = {
       name: "storefront",

@@ -99,12 +99,101 @@ describe.each(STORE_KINDS)("users, resources, settings and audit on %s", (kind) 
     });
     const inUse = await srv.admin("DELETE", "/api/v1/resources/invoices");
     expect(inUse.status).toBe(409);
-    expect(inUse.body.detail).toBe('resource "invoices" is used by 1 token(s)');
+    expect(inUse.body.detail).toBe(
+      `resource "invoices" is used by 1 token(s): ${t.body.id}; change or revoke them first`,
+    );
+    expect(inUse.body.usedBy).toEqual({ count: 1, tokenIds: [t.body.id] });
     expect((await srv.admin("DELETE", "/api/v1/resources/tokens")).status).toBe(409);
     await srv.admin("DELETE", `/api/v1/users/${me.id}/access-tokens/${t.body.id}`);
     expect((await srv.admin("DELETE", "/api/v1/resources/invoices")).status).toBe(204);
     expect((await srv.admin("GET", "/api/v1/resources/invoices")).status).toBe(404);
     expect((await srv.admin("DELETE", "/api/v1/resources/invoices")).status).toBe(404);
+  });
+
+  it("names at most 20 of the tokens that keep a resource from being deleted, and counts them all", async () => {
+    await srv.admin("POST", "/api/v1/resources", { body: { name: "ledger" } });
+    const me = (await srv.admin<User>("GET", "/api/v1/user")).body;
+    const ids: string[] = [];
+    for (let i = 0; i < 22; i++) {
+      const t = await srv.admin<IssuedAccessToken>("POST", `/api/v1/users/${me.id}/access-tokens`, {
+        body: { name: `ledger-${i}`, type: "custom", permissions: ["ledger:read", "ledger:update"] },
+      });
+      ids.push(t.body.id);
+    }
+    const refused = await srv.admin<{ detail: string; usedBy: { count: number; tokenIds: string[] } }>(
+      "DELETE",
+      "/api/v1/resources/ledger",
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.usedBy.count).toBe(22);
+    expect(refused.body.usedBy.tokenIds).toHaveLength(20);
+    expect(ids).toEqual(expect.arrayContaining(refused.body.usedBy.tokenIds));
+    expect(refused.body.detail).toBe(
+      `resource "ledger" is used by 22 token(s): ${refused.body.usedBy.tokenIds.join(", ")} and 2 more; ` +
+        "change or revoke them first",
+    );
+    for (const id of ids) await srv.admin("DELETE", `/api/v1/users/${me.id}/access-tokens/${id}`);
+    expect((await srv.admin("DELETE", "/api/v1/resources/ledger")).status).toBe(204);
+  });
+
+  it("changes a resource's routes and description, audited; an empty or unchanged PATCH writes nothing", async () => {
+    await srv.admin("POST", "/api/v1/resources", {
+      body: { name: "shipments", description: "old", routes: [{ pathPrefix: "/ship", methods: ["GET"] }] },
+    });
+    const auditOf = async () =>
+      (await srv.admin<Page<AuditEvent>>("GET", "/api/v1/audit-events?limit=500")).body.items.filter(
+        (e) => e.target.type === "resource" && e.target.id === "shipments",
+      );
+    const changed = await srv.admin<Resource>("PATCH", "/api/v1/resources/shipments", {
+      body: { routes: [{ pathPrefix: "/shipments", methods: ["GET", "POST"] }, { pathPrefix: "/track" }] },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({
+      name: "shipments",
+      description: "old",
+      routes: [{ pathPrefix: "/shipments", methods: ["GET", "POST"] }, { pathPrefix: "/track" }],
+    });
+    expect((await srv.admin<Resource>("GET", "/api/v1/resources/shipments")).body.routes).toEqual(
+      changed.body.routes,
+    );
+    const described = await srv.admin<Resource>("PATCH", "/api/v1/resources/shipments", {
+      body: { description: "parcels" },
+    });
+    expect(described.body).toMatchObject({ description: "parcels", routes: changed.body.routes });
+    const events = await auditOf();
+    expect(events.map((e) => [e.action, e.details])).toEqual([
+      ["resource.update", { fields: ["description"] }],
+      ["resource.update", { fields: ["routes"] }],
+      ["resource.create", { routes: 1 }],
+    ]);
+
+    for (const body of [{}, { description: "parcels" }, { routes: changed.body.routes }]) {
+      const same = await srv.admin<Resource>("PATCH", "/api/v1/resources/shipments", { body });
+      expect(same.status).toBe(200);
+      expect(same.body).toEqual(described.body);
+    }
+    expect(await auditOf()).toHaveLength(3);
+
+    const missing = await srv.admin("PATCH", "/api/v1/resources/nothing-here", {
+      body: { description: "x" },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toBe("no such resource");
+    const builtIn = await srv.admin("PATCH", "/api/v1/resources/tokens", { body: { description: "mine" } });
+    expect(builtIn.status).toBe(409);
+    expect(builtIn.body.detail).toBe('resource "tokens" is built in and cannot be changed');
+    const bad = await srv.admin("PATCH", "/api/v1/resources/shipments", {
+      body: { name: "renamed", routes: [{ pathPrefix: "relative" }] },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual([
+      { field: "routes[0].pathPrefix", message: "must be a path starting with / (no query or fragment)" },
+      { field: "name", message: "is not a known field" },
+    ]);
+    const { as } = await createUserWithToken(srv, `resource-editor-${kind}`);
+    expect((await as("PATCH", "/api/v1/resources/shipments", { body: { description: "x" } })).status).toBe(
+      403,
+    );
   });
 
   it("sets default permissions for anonymous requests, checked against the registry", async () => {

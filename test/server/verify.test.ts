@@ -226,6 +226,147 @@ describe.each(STORE_KINDS)("POST /api/v1/verify on %s", (kind) => {
     clock = Date.now();
   });
 
+  it("says why a token was refused: which permission, which limit, and logs it with the display prefix", async () => {
+    const t = await create({
+      name: "why",
+      type: "custom",
+      permissions: ["orders:read"],
+      allowedIps: ["10.0.0.0/8"],
+      allowedDomains: ["shop.example.com"],
+      credits: { remaining: 1 },
+      rateLimit: { limit: 2, window: "1m" },
+    });
+    const ok = { token: t.token, ip: "10.1.2.3", origin: "https://shop.example.com" };
+    const forbidden = await verify({ ...ok, permission: "orders:delete" });
+    expect(forbidden.body).toMatchObject({
+      code: "FORBIDDEN",
+      denial: { reason: "permission_missing", permission: "orders:delete" },
+    });
+    expect((await verify({ ...ok, ip: "192.0.2.1" })).body.denial).toEqual({ reason: "ip_not_allowed" });
+    expect((await verify({ ...ok, origin: "https://evil.example" })).body.denial).toEqual({
+      reason: "origin_not_allowed",
+    });
+    expect((await verify(ok)).body).toMatchObject({ code: "VALID" });
+    expect((await verify(ok)).body.denial).toEqual({ reason: "limit_reached", limit: "credits" });
+    expect((await verify(ok)).body.denial).toEqual({ reason: "limit_reached", limit: "rateLimit" });
+    const shortLived = await create({ name: "why-expired", duration: "1h" });
+    clock += 2 * 3_600_000;
+    expect((await verify({ token: shortLived.token })).body).toMatchObject({
+      code: "EXPIRED",
+      denial: { reason: "expired" },
+    });
+    clock = Date.now();
+    const unknown = await verify({ token: generateToken() });
+    expect(unknown.body).toEqual({ valid: false, code: "NOT_FOUND" });
+
+    // Refusals are logged at most 20 a second: earlier tests' floods may have used up this
+    // second's share, so refuse again until a line for this token is written.
+    const line = await waitFor(
+      async () => {
+        await verify({ ...ok, permission: "orders:delete" });
+        return srv.logs.lines
+          .map((l) => JSON.parse(l) as { msg: string; code?: string; token?: string })
+          .find(
+            (l) => l.msg === "verification refused" && l.token === t.displayPrefix && l.code === "FORBIDDEN",
+          );
+      },
+      { what: "the refusal to be logged", intervalMs: 100, timeoutMs: 5000 },
+    );
+    expect(line).toMatchObject({
+      level: 30,
+      code: "FORBIDDEN",
+      token: t.displayPrefix,
+      denial: { reason: "permission_missing", permission: "orders:delete" },
+    });
+    expect(srv.logs.text).not.toContain(t.token);
+  });
+
+  it("still reports the credits left when it answers RATE_LIMITED", async () => {
+    const t = await create({
+      name: "rlc",
+      credits: { remaining: 10 },
+      rateLimit: { limit: 2, window: "1m" },
+    });
+    expect((await verify({ token: t.token, cost: 3 })).body).toMatchObject({
+      code: "VALID",
+      credits: { remaining: 7 },
+    });
+    expect((await verify({ token: t.token })).body.credits).toEqual({ remaining: 6 });
+    expect((await verify({ token: t.token })).body).toMatchObject({
+      code: "RATE_LIMITED",
+      credits: { remaining: 6 },
+      rateLimit: { limit: 2, remaining: 0 },
+    });
+    clock = Date.now();
+  });
+
+  it("keeps an expired token expired: its expiry cannot be moved or cleared", async () => {
+    const t = await create({ name: "exp", duration: "1h" });
+    clock += 2 * 3_600_000;
+    const path = `/api/v1/users/${me.id}/access-tokens/${t.id}`;
+    for (const body of [{ expiresAt: null }, { duration: "30d" }, { duration: "unlimited" }]) {
+      const res = await srv.admin("PATCH", path, { body });
+      expect(res.status, JSON.stringify(body)).toBe(409);
+      expect(res.body.detail).toBe(
+        `the token expired at ${t.expiresAt} and stays expired; create a new token`,
+      );
+    }
+    expect((await verify({ token: t.token })).body.code).toBe("EXPIRED");
+    const described = await srv.admin<AccessToken>("PATCH", path, { body: { description: "dead" } });
+    expect(described.status).toBe(200);
+    expect(described.body.expiresAt).toBe(t.expiresAt);
+    clock = Date.now();
+  });
+
+  it("shows no expiry as duration unlimited however it was set", async () => {
+    const made = await create({ name: "unl", duration: "unlimited" });
+    expect(made).toMatchObject({ duration: "unlimited", expiresAt: null });
+    const dated = await create({ name: "dated", expiresAt: new Date(clock + 86_400_000).toISOString() });
+    expect(dated.duration).toBeNull();
+    const path = `/api/v1/users/${me.id}/access-tokens/${dated.id}`;
+    const cleared = await srv.admin<AccessToken>("PATCH", path, { body: { expiresAt: null } });
+    expect(cleared.body).toMatchObject({ duration: "unlimited", expiresAt: null });
+    expect((await read(dated.id)).duration).toBe("unlimited");
+  });
+
+  it("writes nothing for a PATCH that changes nothing: same revision, no audit entry", async () => {
+    const t = await create({ name: "same", description: "d", type: "custom", permissions: ["orders:read"] });
+    const path = `/api/v1/users/${me.id}/access-tokens/${t.id}`;
+    for (const body of [{}, { description: "d" }, { name: "same", permissions: ["orders:read"] }]) {
+      const res = await srv.admin<AccessToken>("PATCH", path, { body });
+      expect(res.status).toBe(200);
+      expect(res.body.revision, JSON.stringify(body)).toBe(t.revision);
+      expect(res.body.updatedAt).toBe(t.updatedAt);
+    }
+    const events = await srv.admin<{ items: { action: string }[] }>(
+      "GET",
+      `/api/v1/audit-events?tokenId=${t.id}`,
+    );
+    expect(events.body.items.map((e) => e.action)).toEqual(["token.create"]);
+    const changed = await srv.admin<AccessToken>("PATCH", path, { body: { description: "e" } });
+    expect(changed.body.revision).toBe(t.revision + 1);
+  });
+
+  it("says when a regenerated token's previous secret stops working", async () => {
+    const t = await create({ name: "prev" });
+    expect(t.previousSecretExpiresAt).toBeNull();
+    const path = `/api/v1/users/${me.id}/access-tokens/${t.id}`;
+    const graced = (
+      await srv.admin<IssuedAccessToken>("POST", `${path}/regenerate`, { body: { gracePeriod: "1h" } })
+    ).body;
+    const until = new Date(clock + 3_600_000).toISOString();
+    expect(graced.previousSecretExpiresAt).toBe(until);
+    expect((await read(t.id)).previousSecretExpiresAt).toBe(until);
+    const listed = await srv.admin<{ items: AccessToken[] }>(
+      "GET",
+      `/api/v1/users/${me.id}/access-tokens?limit=500`,
+    );
+    expect(listed.body.items.find((x) => x.id === t.id)?.previousSecretExpiresAt).toBe(until);
+    const ended = (await srv.admin<IssuedAccessToken>("POST", `${path}/regenerate`)).body;
+    expect(ended.previousSecretExpiresAt).toBeNull();
+    expect((await verify({ token: t.token })).body.code).toBe("NOT_FOUND");
+  });
+
   it("rejects bad requests naming the field, and only accepts POST with JSON", async () => {
     const bad = await verify({ token: "", permission: "orders:write", ip: "10.0.0.0/8", cost: -1, extra: 1 });
     expect(bad.status).toBe(422);

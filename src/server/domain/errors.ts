@@ -7,12 +7,20 @@ export interface FieldError {
   message: string;
 }
 
+/** Machine-readable parts of a refusal, beside its human-readable detail. */
+export interface ProblemExtra {
+  errors?: FieldError[];
+  existingId?: string;
+  /** On refusing to delete a resource: the tokens that hold it (the first few) and how many. */
+  usedBy?: { count: number; tokenIds: string[] };
+}
+
 export class DomainError extends Error {
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503,
     readonly title: string,
     message: string,
-    readonly extra: { errors?: FieldError[]; existingId?: string } = {},
+    readonly extra: ProblemExtra = {},
     /** Response headers the answer needs (Retry-After, RateLimit-*). */
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
@@ -26,8 +34,8 @@ export const forbidden = (detail: string) => new DomainError(403, "Forbidden", d
 /** A refusal about what was asked for (not who asks): it names each field that goes too far. */
 export const forbiddenFields = (errors: FieldError[]) =>
   new DomainError(403, "Forbidden", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
-export const notFound = (what: string) => new DomainError(404, "Not Found", `${what} not found`);
-export const conflict = (detail: string, extra: { existingId?: string } = {}) =>
+export const notFound = (what: string) => new DomainError(404, "Not Found", `no such ${what}`);
+export const conflict = (detail: string, extra: Omit<ProblemExtra, "errors"> = {}) =>
   new DomainError(409, "Conflict", detail, extra);
 export const invalid = (errors: FieldError[]) =>
   new DomainError(422, "Invalid request", errors.map((e) => `${e.field}: ${e.message}`).join("; "), {

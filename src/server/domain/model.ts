@@ -45,6 +45,10 @@ export interface TokenRecord {
   updatedAt: Date;
   lastUsedAt: Date | null;
   revision: number;
+  /** While a regeneration's grace period runs: when the superseded secret stops working. */
+  previousSecretExpiresAt: Date | null;
+  /** When it was revoked; revoked tokens are only shown to admins (the inventory). */
+  revokedAt: Date | null;
 }
 
 /** A stored secret of a token: its keyed hash, never the token. */

@@ -1,4 +1,4 @@
-import type { CreateResourceBody } from "../../api/index.js";
+import type { CreateResourceBody, UpdateResourceBody } from "../../api/index.js";
 import type { Store } from "../store/store.js";
 import { type Caller, requireAdmin, requirePermission } from "./caller.js";
 import { invalid, notFound } from "./errors.js";
@@ -29,6 +29,18 @@ export function registryService(store: Store) {
         targetId: body.name,
         details: { routes: resource.routes.length },
       });
+    },
+
+    async update(caller: Caller, name: string, body: UpdateResourceBody): Promise<ResourceRecord> {
+      requireAdmin(caller, "resources", "update");
+      const updated = await store.registry.update(name, body, {
+        actor: caller.actor,
+        action: "resource.update",
+        targetType: "resource",
+        targetId: name,
+      });
+      if (!updated) throw notFound("resource");
+      return updated;
     },
 
     async delete(caller: Caller, name: string): Promise<void> {

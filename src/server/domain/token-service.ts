@@ -4,13 +4,13 @@ import type {
   RegenerateAccessTokenBody,
   UpdateAccessTokenBody,
 } from "../../api/index.js";
-import { parseDuration } from "../../core/index.js";
-import type { AuditEntry, Store } from "../store/store.js";
-import { type Caller, requireTokenAccess } from "./caller.js";
+import { inspectToken, parseDuration } from "../../core/index.js";
+import type { AuditEntry, Store, TokenFilter } from "../store/store.js";
+import { type Caller, requireAdmin, requireTokenAccess } from "./caller.js";
 import { forbiddenFields, invalid, notFound } from "./errors.js";
 import { requireWithinCaller } from "./grant-bounds.js";
 import type { Page, PageRequest, TokenRecord } from "./model.js";
-import type { Peppers } from "./peppers.js";
+import { hashSecret, type Peppers } from "./peppers.js";
 import { issueSecret } from "./secrets.js";
 import { buildSettings, requireKindFits } from "./token-settings.js";
 
@@ -68,6 +68,17 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
     }
   }
 
+  /** The token a plain value belongs to, under any pepper version; its secret may be superseded. */
+  async function byValue(plain: string): Promise<TokenRecord> {
+    if (!inspectToken(plain).ok) throw notFound("token");
+    const versions = [...peppers.keys.keys()].sort((a, b) => b - a);
+    for (const version of versions) {
+      const found = await store.tokens.findBySecretHash(hashSecret(peppers, plain, version));
+      if (found) return found.token;
+    }
+    throw notFound("token");
+  }
+
   async function requireUser(userId: string) {
     const user = await store.users.get(userId);
     if (!user) throw notFound("user");
@@ -102,10 +113,43 @@ export function tokenService(store: Store, peppers: Peppers, now: () => number) 
       return { record, plain: issued.plain, ...(issued.privateKey ? { privateKey: issued.privateKey } : {}) };
     },
 
-    async list(caller: Caller, userId: string, page: PageRequest): Promise<Page<TokenRecord>> {
+    async list(
+      caller: Caller,
+      userId: string,
+      page: PageRequest,
+      filter: { name?: string | undefined } = {},
+    ): Promise<Page<TokenRecord>> {
       requireTokenAccess(caller, userId, "read");
       await requireUser(userId);
-      return store.tokens.list(userId, page);
+      return store.tokens.list(userId, page, filter);
+    },
+
+    /** Every user's tokens (admins): the inventory for audits and leak response. */
+    inventory(
+      caller: Caller,
+      filter: Omit<TokenFilter, "now">,
+      page: PageRequest,
+    ): Promise<Page<TokenRecord>> {
+      requireAdmin(caller, "tokens", "read");
+      return store.tokens.search({ ...filter, now: new Date(now()) }, page);
+    },
+
+    /** Which token a plain value is (admins; e.g. one found in a leak). */
+    async lookup(caller: Caller, plain: string): Promise<TokenRecord> {
+      requireAdmin(caller, "tokens", "read");
+      return byValue(plain);
+    },
+
+    /** Revokes the token a plain value belongs to (admins), without knowing its owner or id. */
+    async revokeByValue(caller: Caller, plain: string): Promise<TokenRecord> {
+      requireAdmin(caller, "tokens", "delete");
+      const token = await byValue(plain);
+      const deleted = await store.tokens.delete(
+        token.id,
+        audit(caller, "token.revoke", token, { name: token.name, byValue: true }),
+      );
+      if (!deleted) throw notFound("token");
+      return token;
     },
 
     get: (caller: Caller, userId: string, tokenId: string): Promise<TokenRecord> =>

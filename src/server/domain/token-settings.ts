@@ -1,7 +1,7 @@
 import type { CreateAccessTokenBody, UpdateAccessTokenBody } from "../../api/index.js";
 import { effectivePermissions, parseDuration, type TokenKind } from "../../core/index.js";
 import type { TokenSettings } from "../store/store.js";
-import { type FieldError, invalid } from "./errors.js";
+import { conflict, type FieldError, invalid } from "./errors.js";
 import type { TokenRecord } from "./model.js";
 
 const MAX_LIFETIME_MS = 100 * 365 * 86_400_000;
@@ -35,6 +35,14 @@ export function buildSettings(
     errors.push({ field: "permissions", message: "at least one permission is required with type custom" });
   }
 
+  if (current?.expiresAt && current.expiresAt.getTime() <= now) {
+    if (input.duration !== undefined || input.expiresAt !== undefined) {
+      // Renewing would silently bring back a secret that may have been discarded as dead.
+      throw conflict(
+        `the token expired at ${current.expiresAt.toISOString()} and stays expired; create a new token`,
+      );
+    }
+  }
   let duration = current?.duration ?? (current ? null : "unlimited");
   let expiresAt = current?.expiresAt ?? null;
   if (input.duration !== undefined && input.expiresAt !== undefined) {

@@ -3,6 +3,7 @@ import type { VerifyCode } from "../../api/index.js";
 import { type Action, allows, covers } from "../../core/index.js";
 import type { Store } from "../store/store.js";
 import { checkRestrictions } from "./access-checks.js";
+import { REPLAYED_SIGNATURE } from "./denial.js";
 import type { CreditSpender } from "./credit-spender.js";
 import { type CredentialResolver, MISS } from "./credential-resolver.js";
 import type { ResolvedToken } from "./principal.js";
@@ -73,7 +74,17 @@ export function createVerifier(deps: {
     let rate: RateDecision | undefined;
     if (token.rateLimit) {
       rate = rateLimits.consume(token.id, token.rateLimit);
-      if (!rate.allowed) return { code: "RATE_LIMITED", resolved, rate };
+      if (!rate.allowed) {
+        if (!token.credits) return { code: "RATE_LIMITED", resolved, rate };
+        // Refused before spending: the answer still says what the token has left.
+        return store.usage
+          .creditsLeft(token.id, new Date(at))
+          .then((remaining): VerifyOutcome =>
+            remaining === null
+              ? { code: "RATE_LIMITED", resolved, rate }
+              : { code: "RATE_LIMITED", resolved, rate, credits: { remaining } },
+          );
+      }
     }
     if (!token.credits) {
       usage.record(token.id, at);
@@ -105,7 +116,7 @@ export function createVerifier(deps: {
     return checkSignature(input.request, resolved.secret.publicKey).then(async (signature) => {
       if (!signature.ok) return { code: "SIGNATURE_REQUIRED", resolved, reason: signature.reason };
       if (!(await store.usage.rememberSignature(signature.digest, signature.expiresAt))) {
-        return { code: "SIGNATURE_REQUIRED", resolved, reason: "the signature was already used (replay)" };
+        return { code: "SIGNATURE_REQUIRED", resolved, reason: REPLAYED_SIGNATURE };
       }
       return afterSignature(resolved, input, at);
     });

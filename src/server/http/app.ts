@@ -9,7 +9,7 @@ import { type Logger, scrubTokens } from "../logger.js";
 import type { Authenticate } from "./authenticate.js";
 import { CONSOLE_PATH, consoleRoutes } from "./console-routes.js";
 import type { Metrics } from "./metrics.js";
-import { fieldErrors, problem, sendProblem } from "./problem.js";
+import { fieldErrors, missingTarget, problem, sendProblem } from "./problem.js";
 import { keepRawBody } from "./raw-body.js";
 import { expressPath, type Route } from "./route.js";
 import { unstorableText } from "./storable-text.js";
@@ -120,11 +120,7 @@ export function createApp(deps: AppDeps): express.Express {
       try {
         // Credentials first: an anonymous caller learns nothing, not even what is invalid.
         const caller = r.auth ? await deps.authenticate(req) : undefined;
-        const params = parse(
-          r.params,
-          req.params,
-          () => new DomainError(404, "Not Found", "no such resource"),
-        );
+        const params = parse(r.params, req.params, missingTarget);
         if (caller && r.access) {
           const a = r.access;
           if (a.kind === "admin") requireAdmin(caller, a.resource, a.action);

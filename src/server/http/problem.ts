@@ -1,7 +1,7 @@
 import type { Response } from "express";
 import type { ServerResponse } from "node:http";
 import type { z } from "zod";
-import type { FieldError } from "../domain/errors.js";
+import { type DomainError, type FieldError, notFound } from "../domain/errors.js";
 import { scrubTokens } from "../logger.js";
 
 export interface ProblemBody {
@@ -11,6 +11,7 @@ export interface ProblemBody {
   detail?: string;
   errors?: FieldError[];
   existingId?: string;
+  usedBy?: { count: number; tokenIds: string[] };
 }
 
 const TYPE_BASE = "https://tokenplane.dev/problems/";
@@ -78,4 +79,16 @@ export function fieldErrors(error: z.ZodError, root?: string): FieldError[] {
     const path = fieldPath(issue.path);
     return [{ field: path || (root ?? "body"), message: issue.message }];
   });
+}
+
+/** What a path parameter names, for the 404 a malformed one gets. */
+const TARGETS: Record<string, string> = { userId: "user", tokenId: "token", name: "resource" };
+
+/**
+ * A malformed id in the path cannot name anything: answered as the same 404 a well-formed id
+ * that names nothing gets ("no such user"), so the two cannot be told apart.
+ */
+export function missingTarget(error: z.ZodError): DomainError {
+  const param = error.issues[0]?.path[0];
+  return notFound((typeof param === "string" && TARGETS[param]) || "resource");
 }

@@ -1,13 +1,22 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { VerifyBody } from "../../api/index.js";
+import { displayPrefix } from "../../core/index.js";
+import { denialOf } from "../domain/denial.js";
 import type { Verifier, VerifyOutcome } from "../domain/verifier.js";
 import type { Logger } from "../logger.js";
 import { readBody, routeMetrics } from "./fast-io.js";
 import type { Metrics } from "./metrics.js";
+import { createDenialLog } from "./denial-log.js";
 import { fieldErrors, problem, sendProblem } from "./problem.js";
 import { verifyAnswer } from "./verify-view.js";
 
 export const VERIFY_PATH = "/api/v1/verify";
+/** Refusals logged a second at most; the rest are counted in one summary line. */
+const DENIALS_LOGGED_PER_SECOND = 20;
+
+/** Only the display prefix of something shaped like a token: anything else may be a secret. */
+const tokenPrefix = (token: string): string | undefined =>
+  /^tp[sp]_/.test(token) ? displayPrefix(token) : undefined;
 const JSON_TYPE = /^application\/(.+\+)?json\b/i;
 
 /** `POST /api/v1/verify`: always 200 with the verdict, unless the request itself is wrong. */
@@ -22,11 +31,17 @@ export function verifyEndpoint(deps: {
 }) {
   const observe = routeMetrics(deps.metrics, VERIFY_PATH);
 
-  const answer = (res: ServerResponse, outcome: VerifyOutcome, started: number): void => {
-    if (outcome.reason && deps.log.isLevelEnabled("debug")) {
-      deps.log.debug({ code: outcome.code, reason: outcome.reason }, "verification refused");
+  const denials = createDenialLog(deps.log, DENIALS_LOGGED_PER_SECOND);
+
+  const answer = (res: ServerResponse, outcome: VerifyOutcome, started: number, input: VerifyBody): void => {
+    if (outcome.code !== "VALID") {
+      denials.record({
+        code: outcome.code,
+        denial: denialOf(outcome, input.permission),
+        token: tokenPrefix(input.token),
+      });
     }
-    const payload = verifyAnswer(outcome, deps.now());
+    const payload = verifyAnswer(outcome, deps.now(), input.permission);
     res.writeHead(200, ["content-type", "application/json", "content-length", Buffer.byteLength(payload)]);
     res.end(payload);
     observe("POST", 200, started, outcome.code);
@@ -85,10 +100,10 @@ export function verifyEndpoint(deps: {
         const outcome = deps.verifier.verify(parsed.data);
         if (outcome instanceof Promise) {
           outcome.then(
-            (o) => answer(res, o, started),
+            (o) => answer(res, o, started, parsed.data),
             (err: unknown) => deps.failed(res, err),
           );
-        } else answer(res, outcome, started);
+        } else answer(res, outcome, started, parsed.data);
       } catch (err) {
         deps.failed(res, err);
       }

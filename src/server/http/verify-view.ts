@@ -1,10 +1,11 @@
 import type { VerifyResult } from "../../api/index.js";
+import { denialOf } from "../domain/denial.js";
 import type { ResolvedToken } from "../domain/principal.js";
 import type { VerifyOutcome } from "../domain/verifier.js";
 
 /** The verify API's answer. NOT_FOUND reveals nothing; other codes describe the token presented. */
-export function verifyResult(outcome: VerifyOutcome, now: number): VerifyResult {
-  return JSON.parse(verifyAnswer(outcome, now)) as VerifyResult;
+export function verifyResult(outcome: VerifyOutcome, now: number, permission?: string): VerifyResult {
+  return JSON.parse(verifyAnswer(outcome, now, permission)) as VerifyResult;
 }
 
 const NOT_FOUND = JSON.stringify({ valid: false, code: "NOT_FOUND" });
@@ -39,7 +40,7 @@ function isoAt(ms: number): string {
  * The verify API's answer as JSON text, built from pre-serialised parts: this is the hot
  * path, and re-serialising permissions and metadata on every request is measurable.
  */
-export function verifyAnswer(outcome: VerifyOutcome, now: number): string {
+export function verifyAnswer(outcome: VerifyOutcome, now: number, permission?: string): string {
   const { resolved, code } = outcome;
   if (!resolved) return code === "NOT_FOUND" ? NOT_FOUND : JSON.stringify({ valid: false, code });
   let json = `{"valid":${code === "VALID"},"code":"${code}",${identity(resolved)}`;
@@ -48,5 +49,7 @@ export function verifyAnswer(outcome: VerifyOutcome, now: number): string {
   if (rate) {
     json += `,"rateLimit":{"limit":${rate.limit},"remaining":${rate.remaining},"reset":"${isoAt(now + rate.resetMs)}"}`;
   }
+  const denial = code === "VALID" ? undefined : denialOf(outcome, permission);
+  if (denial) json += `,"denial":${JSON.stringify(denial)}`;
   return `${json}}`;
 }

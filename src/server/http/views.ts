@@ -15,7 +15,8 @@ export function tokenView(t: TokenRecord): AccessToken {
     kind: t.kind,
     type: t.type,
     permissions: effectivePermissions(t.type, t.permissions),
-    duration: t.duration,
+    // No expiry reads "unlimited" whether it was asked for so or by `expiresAt: null`.
+    duration: t.expiresAt === null ? "unlimited" : t.duration,
     expiresAt: iso(t.expiresAt),
     allowedDomains: t.allowedDomains,
     allowedIps: t.allowedIps,
@@ -31,6 +32,8 @@ export function tokenView(t: TokenRecord): AccessToken {
     updatedAt: t.updatedAt.toISOString(),
     lastUsedAt: iso(t.lastUsedAt),
     revision: t.revision,
+    previousSecretExpiresAt: iso(t.previousSecretExpiresAt),
+    revokedAt: iso(t.revokedAt),
   };
 }
 

@@ -102,6 +102,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX seen_signatures_by_expiry ON seen_signatures (expires_at);
   `,
+  `
+  -- A revoked token stays, without secrets, so admins can see what was revoked and when.
+  ALTER TABLE tokens ADD COLUMN revoked_at timestamptz;
+  CREATE INDEX tokens_revoked ON tokens (revoked_at) WHERE revoked_at IS NOT NULL;
+  `,
 ];
 
 const LOCK_ID = 4_242_001; // arbitrary, constant: the advisory lock guarding migrations

@@ -7,6 +7,34 @@ import { requireRegistered } from "./resource-check.js";
 
 const DEFAULT_PERMISSIONS_KEY = "default-permissions";
 
+/** How many of the tokens that hold a resource a refused delete names. */
+export const USED_BY_LIMIT = 20;
+
+function usedByTokens(name: string, count: number, ids: string[]) {
+  const more = count > ids.length ? ` and ${count - ids.length} more` : "";
+  return conflict(
+    `resource ${JSON.stringify(name)} is used by ${count} token(s): ${ids.join(", ")}${more}; ` +
+      "change or revoke them first",
+    { usedBy: { count, tokenIds: ids } },
+  );
+}
+
+function changedFields(
+  current: ResourceRecord,
+  changes: Partial<Pick<ResourceRecord, "description" | "routes">>,
+): string[] {
+  const changed: string[] = [];
+  if (changes.description !== undefined && changes.description !== current.description)
+    changed.push("description");
+  if (changes.routes !== undefined && routesKey(changes.routes) !== routesKey(current.routes))
+    changed.push("routes");
+  return changed;
+}
+
+/** Routes as comparable text: jsonb does not keep the order of an object's keys. */
+const routesKey = (routes: ResourceRecord["routes"]): string =>
+  JSON.stringify(routes.map((r) => [r.pathPrefix, r.methods ?? null]));
+
 const rowToResource = (r: Row): ResourceRecord => ({
   name: r.name as string,
   description: r.description as string,
@@ -51,6 +79,39 @@ export function registryStore(db: Database, bus: ChangeBus) {
     },
 
     /**
+     * Changes a resource's description and/or routes. Changing nothing (no field, or the same
+     * values) writes nothing: no audit entry, no change announcement. Null when there is no
+     * such resource.
+     */
+    async update(
+      name: string,
+      changes: Partial<Pick<ResourceRecord, "description" | "routes">>,
+      audit: AuditEntry,
+    ): Promise<ResourceRecord | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.query(
+          "SELECT name, description, routes, built_in, created_at FROM resources WHERE name = $1 FOR UPDATE",
+          [name],
+        );
+        if (!row) return null;
+        const current = rowToResource(row);
+        const changed = changedFields(current, changes);
+        if (changed.length === 0) return current;
+        if (current.builtIn)
+          throw conflict(`resource ${JSON.stringify(name)} is built in and cannot be changed`);
+        const next = { ...current, ...changes };
+        await tx.query("UPDATE resources SET description = $2, routes = $3 WHERE name = $1", [
+          name,
+          next.description,
+          JSON.stringify(next.routes),
+        ]);
+        await recordAudit(tx, { ...audit, details: { ...audit.details, fields: changed } });
+        await bus.publish(tx, { entity: "resources", op: "upsert" });
+        return next;
+      });
+    },
+
+    /**
      * Removes a resource unless it is built in or still named by a token's permissions or
      * the default permissions. Checked under a lock so a token cannot start using it meanwhile.
      */
@@ -62,16 +123,19 @@ export function registryStore(db: Database, bus: ChangeBus) {
         );
         if (!row) return false;
         if (row.built_in) throw conflict(`resource ${JSON.stringify(name)} is built in`);
-        const [use] = await tx.query<{ tokens: number; defaults: boolean }>(
-          `SELECT
-             (SELECT count(*)::int FROM tokens t, unnest(t.permissions) p WHERE split_part(p, ':', 1) = $1) AS tokens,
+        const [use] = await tx.query<{ tokens: number; ids: string[]; defaults: boolean }>(
+          `WITH users AS (
+             SELECT DISTINCT t.id FROM tokens t, unnest(t.permissions) p
+             WHERE t.revoked_at IS NULL AND split_part(p, ':', 1) = $1
+           )
+           SELECT
+             (SELECT count(*)::int FROM users) AS tokens,
+             ARRAY(SELECT id::text FROM users ORDER BY id LIMIT $3) AS ids,
              EXISTS (SELECT 1 FROM settings s, jsonb_array_elements_text(s.value) p
                      WHERE s.key = $2 AND split_part(p, ':', 1) = $1) AS defaults`,
-          [name, DEFAULT_PERMISSIONS_KEY],
+          [name, DEFAULT_PERMISSIONS_KEY, USED_BY_LIMIT],
         );
-        if (use && use.tokens > 0) {
-          throw conflict(`resource ${JSON.stringify(name)} is used by ${use.tokens} token(s)`);
-        }
+        if (use && use.tokens > 0) throw usedByTokens(name, use.tokens, use.ids);
         if (use?.defaults)
           throw conflict(`resource ${JSON.stringify(name)} is used by the default permissions`);
         await tx.query("DELETE FROM resources WHERE name = $1", [name]);

@@ -14,7 +14,7 @@ import { userStore } from "./user-store.js";
 
 export type { Actor, AuditEntry } from "./audit-trail.js";
 export { SYSTEM_ACTOR } from "./audit-trail.js";
-export type { NewSecret, NewToken, TokenSettings } from "./token-store.js";
+export type { NewSecret, NewToken, TokenFilter, TokenSettings } from "./token-store.js";
 
 export interface Store {
   readonly db: Database;

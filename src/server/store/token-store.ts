@@ -15,6 +15,16 @@ import { decodeCursor, encodeCursor, isSequence } from "./cursor.js";
 import type { Database, Row, Sql } from "./database.js";
 import { requireRegistered } from "./resource-check.js";
 
+/** What a token list is narrowed to; every field optional. */
+export interface TokenFilter {
+  userId?: string | undefined;
+  name?: string | undefined;
+  displayPrefix?: string | undefined;
+  /** Expired or not, at `now` (the server's clock), or revoked; revoked tokens only when asked for. */
+  state?: "active" | "expired" | "revoked" | undefined;
+  now?: Date | undefined;
+}
+
 /** The writable settings of a token, as stored. */
 export interface TokenSettings {
   name: string;
@@ -50,7 +60,9 @@ export interface NewSecret {
 const COLUMNS = `t.id, t.user_id, t.name, t.description, t.kind, t.type, t.permissions, t.duration, t.expires_at,
   t.allowed_domains, t.allowed_ips, t.signed_requests, t.credits_remaining, t.refill_amount, t.refill_interval,
   t.refilled_at, t.rate_limit, t.rate_window, t.metadata, t.external_id, t.display_prefix, t.created_at,
-  t.updated_at, t.last_used_at, t.revision`;
+  t.updated_at, t.last_used_at, t.revision, t.revoked_at,
+  (SELECT max(ps.expires_at) FROM token_secrets ps WHERE ps.token_id = t.id AND ps.expires_at > now())
+    AS previous_secret_expires_at`;
 
 export function rowToToken(r: Row): TokenRecord {
   const remaining = r.credits_remaining as number | null;
@@ -88,6 +100,8 @@ export function rowToToken(r: Row): TokenRecord {
     updatedAt: r.updated_at as Date,
     lastUsedAt: r.last_used_at as Date | null,
     revision: r.revision as number,
+    previousSecretExpiresAt: (r.previous_secret_expires_at as Date | null | undefined) ?? null,
+    revokedAt: (r.revoked_at as Date | null | undefined) ?? null,
   };
 }
 
@@ -146,7 +160,9 @@ const SETTINGS_COLUMNS = [
 ];
 
 async function selectToken(sql: Sql, id: string): Promise<TokenRecord | null> {
-  const [row] = await sql.query(`SELECT ${COLUMNS} FROM tokens t WHERE t.id = $1`, [id]);
+  const [row] = await sql.query(`SELECT ${COLUMNS} FROM tokens t WHERE t.id = $1 AND t.revoked_at IS NULL`, [
+    id,
+  ]);
   return row ? rowToToken(row) : null;
 }
 
@@ -163,6 +179,10 @@ function upsertOf(token: TokenRecord): Change {
   return { entity: "token", op: "upsert", id: token.id, userId: token.userId, revision: token.revision };
 }
 
+function sameSettings(current: TokenRecord, next: TokenSettings): boolean {
+  return JSON.stringify(settingsValues(current)) === JSON.stringify(settingsValues(next));
+}
+
 function externalIdConflict(existingId: string) {
   return conflict("a token with this externalId already exists", { existingId });
 }
@@ -172,6 +192,37 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export function tokenStore(db: Database, bus: ChangeBus) {
+  async function search(filter: TokenFilter, page: PageRequest): Promise<Page<TokenRecord>> {
+    const after = page.cursor ? decodeCursor(page.cursor, ["s"] as const).s : null;
+    if (after !== null && !isSequence(after)) return { items: [], nextCursor: null };
+    const rows = await db.query(
+      `SELECT ${COLUMNS}, t.seq::text AS seq FROM tokens t
+       WHERE ($1::uuid IS NULL OR t.user_id = $1::uuid)
+         AND ($2::text IS NULL OR t.name = $2::text)
+         AND ($3::text IS NULL OR t.display_prefix = $3::text)
+         AND (t.revoked_at IS NOT NULL) = ($4::text IS NOT DISTINCT FROM 'revoked')
+         AND ($4::text IS NULL OR $4::text = 'revoked'
+              OR ($4::text = 'expired') = (t.expires_at IS NOT NULL AND t.expires_at <= $5::timestamptz))
+         AND ($6::bigint IS NULL OR t.seq > $6::bigint)
+       ORDER BY t.seq LIMIT $7`,
+      [
+        filter.userId ?? null,
+        filter.name ?? null,
+        filter.displayPrefix ?? null,
+        filter.state ?? null,
+        filter.now ?? new Date(),
+        after,
+        page.limit + 1,
+      ],
+    );
+    const items = rows.slice(0, page.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(rowToToken),
+      nextCursor: rows.length > page.limit && last ? encodeCursor({ s: last.seq as string }) : null,
+    };
+  }
+
   return {
     /**
      * One self-committing statement (a round trip instead of six): the registry check under
@@ -252,28 +303,22 @@ export function tokenStore(db: Database, bus: ChangeBus) {
 
     async findByExternalId(userId: string, externalId: string): Promise<TokenRecord | null> {
       const [row] = await db.query(
-        `SELECT ${COLUMNS} FROM tokens t WHERE t.user_id = $1 AND t.external_id = $2`,
+        `SELECT ${COLUMNS} FROM tokens t WHERE t.user_id = $1 AND t.external_id = $2 AND t.revoked_at IS NULL`,
         [userId, externalId],
       );
       return row ? rowToToken(row) : null;
     },
 
-    async list(userId: string, page: PageRequest): Promise<Page<TokenRecord>> {
-      const after = page.cursor ? decodeCursor(page.cursor, ["s"] as const).s : null;
-      if (after !== null && !isSequence(after)) return { items: [], nextCursor: null };
-      const rows = await db.query(
-        `SELECT ${COLUMNS}, t.seq::text AS seq FROM tokens t
-         WHERE t.user_id = $1 AND ($2::bigint IS NULL OR t.seq > $2::bigint)
-         ORDER BY t.seq LIMIT $3`,
-        [userId, after, page.limit + 1],
-      );
-      const items = rows.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items: items.map(rowToToken),
-        nextCursor: rows.length > page.limit && last ? encodeCursor({ s: last.seq as string }) : null,
-      };
+    list(
+      userId: string,
+      page: PageRequest,
+      filter: Omit<TokenFilter, "userId"> = {},
+    ): Promise<Page<TokenRecord>> {
+      return search({ ...filter, userId }, page);
     },
+
+    /** Every user's tokens (the admins' inventory), oldest first, narrowed by `filter`. */
+    search: (filter: TokenFilter, page: PageRequest): Promise<Page<TokenRecord>> => search(filter, page),
 
     /**
      * Read-modify-write under a row lock: `change` gets the current token and returns its
@@ -287,11 +332,15 @@ export function tokenStore(db: Database, bus: ChangeBus) {
     ): Promise<TokenRecord | null> {
       try {
         return await db.transaction(async (tx) => {
-          const [current] = await tx.query(`SELECT ${COLUMNS} FROM tokens t WHERE t.id = $1 FOR UPDATE`, [
-            id,
-          ]);
+          const [current] = await tx.query(
+            `SELECT ${COLUMNS} FROM tokens t WHERE t.id = $1 AND t.revoked_at IS NULL FOR UPDATE`,
+            [id],
+          );
           if (!current) return null;
-          const settings = await change(rowToToken(current));
+          const before = rowToToken(current);
+          const settings = await change(before);
+          // A PATCH that changes nothing writes nothing: no revision, no audit, no event.
+          if (options.refilledAt === undefined && sameSettings(before, settings)) return before;
           await requireRegistered(tx, settings.permissions);
           const values = settingsValues(settings);
           const assignments = SETTINGS_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(", ");
@@ -326,7 +375,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
       return db.transaction(async (tx) => {
         const [row] = await tx.query(
           `UPDATE tokens t SET kind = $2, signed_requests = $3, display_prefix = $4, updated_at = now(),
-             revision = revision + 1 WHERE id = $1 RETURNING ${COLUMNS.replaceAll("t.", "")}`,
+             revision = revision + 1 WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS.replaceAll("t.", "")}`,
           [id, next.kind, next.signedRequests, next.displayPrefix],
         );
         if (!row) return null;
@@ -343,7 +392,8 @@ export function tokenStore(db: Database, bus: ChangeBus) {
           "INSERT INTO token_secrets (hash, token_id, pepper_version, public_key) VALUES ($1, $2, $3, $4)",
           [secret.hash, id, secret.pepperVersion, secret.publicKey],
         );
-        const record = rowToToken(row);
+        // Read again: the superseded secrets' end is known only now.
+        const record = (await selectToken(tx, id)) ?? rowToToken(row);
         await recordAudit(tx, audit);
         await bus.publish(tx, upsertOf(record));
         return record;
@@ -352,11 +402,14 @@ export function tokenStore(db: Database, bus: ChangeBus) {
 
     async delete(id: string, audit: AuditEntry): Promise<boolean> {
       return db.transaction(async (tx) => {
+        // Kept as revoked, without its secrets; its externalId is freed for a successor.
         const [row] = await tx.query<{ user_id: string; revision: number }>(
-          "DELETE FROM tokens WHERE id = $1 RETURNING user_id, revision",
+          `UPDATE tokens SET revoked_at = now(), updated_at = now(), external_id = NULL, revision = revision + 1
+           WHERE id = $1 AND revoked_at IS NULL RETURNING user_id, revision`,
           [id],
         );
         if (!row) return false;
+        await tx.query("DELETE FROM token_secrets WHERE token_id = $1", [id]);
         await recordAudit(tx, audit);
         await bus.publish(tx, {
           entity: "token",
@@ -375,7 +428,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
         `SELECT ${COLUMNS}, s.hash AS s_hash, s.pepper_version AS s_pepper_version, s.public_key AS s_public_key,
            s.expires_at AS s_expires_at
          FROM token_secrets s JOIN tokens t ON t.id = s.token_id
-         WHERE s.hash = $1`,
+         WHERE s.hash = $1 AND t.revoked_at IS NULL`,
         [hash],
       );
       if (!row) return null;
@@ -422,7 +475,8 @@ export function tokenStore(db: Database, bus: ChangeBus) {
     /** Whether any token's custom permissions name `resource`. */
     async anyUsesResource(resource: string): Promise<boolean> {
       const [row] = await db.query<{ used: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM tokens t, unnest(t.permissions) p WHERE split_part(p, ':', 1) = $1) AS used`,
+        `SELECT EXISTS (SELECT 1 FROM tokens t, unnest(t.permissions) p
+           WHERE t.revoked_at IS NULL AND split_part(p, ':', 1) = $1) AS used`,
         [resource],
       );
       return row?.used ?? false;

@@ -43,6 +43,15 @@ export function usageStore(db: Database) {
       return left && left.remaining !== null ? { ok: false, remaining: left.remaining } : null;
     },
 
+    /** The credits a token could spend at `now`, without spending any; null when it has no limit. */
+    async creditsLeft(tokenId: string, now: Date): Promise<number | null> {
+      const [left] = await db.query<{ remaining: number | null }>(
+        `SELECT ${available("$2")} AS remaining FROM tokens WHERE id = $1`,
+        [tokenId, now],
+      );
+      return left?.remaining ?? null;
+    },
+
     /** Records a signature; false when it was seen before (a replay). */
     async rememberSignature(digest: Buffer, expiresAt: Date): Promise<boolean> {
       const rows = await db.query(

@@ -7,6 +7,7 @@ import {
   pageOf,
   Resource,
   resourceNameField,
+  UpdateResourceBody,
 } from "../../../api/index.js";
 import type { AuditService } from "../../domain/audit-service.js";
 import type { RegistryService } from "../../domain/registry-service.js";
@@ -62,11 +63,29 @@ export function registryRoutes(registry: RegistryService, audit: AuditService): 
       }),
     }),
     route({
+      method: "patch",
+      path: "/api/v1/resources/{name}",
+      operationId: "updateResource",
+      access: { kind: "admin", resource: "resources", action: "update" },
+      summary:
+        "Change a resource's description or routes (admin); forward auth on every replica follows within a second",
+      tag: "resources",
+      auth: true,
+      params: ResourceParams,
+      body: UpdateResourceBody,
+      responses: { 200: { description: "the resource as it now is", json: Resource } },
+      handle: async ({ caller, params, body }) => ({
+        status: 200,
+        body: resourceView(await registry.update(caller, params.name, body)),
+      }),
+    }),
+    route({
       method: "delete",
       path: "/api/v1/resources/{name}",
       operationId: "deleteResource",
       access: { kind: "admin", resource: "resources", action: "delete" },
-      summary: "Remove a resource (admin); 409 while a token or the default permissions use it",
+      summary:
+        "Remove a resource (admin); 409 while a token or the default permissions use it, naming the tokens",
       tag: "resources",
       auth: true,
       params: ResourceParams,

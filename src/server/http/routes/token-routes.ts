@@ -5,9 +5,11 @@ import {
   CreateAccessTokenBody,
   GetTokenQuery,
   IssuedAccessToken,
+  ListAllTokensQuery,
   ListTokensQuery,
   pageOf,
   RegenerateAccessTokenBody,
+  TokenValueBody,
   UpdateAccessTokenBody,
   WatchEvent,
 } from "../../../api/index.js";
@@ -70,10 +72,12 @@ export function tokenRoutes(
           const found = await tokens.findByExternalId(caller, params.userId, query.externalId);
           return { status: 200, body: { items: found ? [tokenView(found)] : [], nextCursor: null } };
         }
-        const page = await tokens.list(caller, params.userId, {
-          limit: query.limit ?? DEFAULT_PAGE,
-          cursor: query.cursor,
-        });
+        const page = await tokens.list(
+          caller,
+          params.userId,
+          { limit: query.limit ?? DEFAULT_PAGE, cursor: query.cursor },
+          { name: query.name },
+        );
         if (query.subscribe) {
           stream({ req, res, caller }, { userId: params.userId });
           return { streamed: true };
@@ -173,6 +177,53 @@ export function tokenRoutes(
       async handle({ caller, params, body }) {
         const issued = await tokens.regenerate(caller, params.userId, params.tokenId, body);
         return { status: 200, body: issuedView(issued), headers: NO_STORE };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/api/v1/access-tokens",
+      operationId: "listAllAccessTokens",
+      access: { kind: "admin", resource: "tokens", action: "read" },
+      summary: "Every user's tokens, oldest first, by owner, name, display prefix or state (admin)",
+      tag: "access tokens",
+      auth: true,
+      query: ListAllTokensQuery,
+      responses: { 200: { description: "a page of tokens", json: pageOf(AccessToken) } },
+      async handle({ caller, query }) {
+        const page = await tokens.inventory(
+          caller,
+          { userId: query.userId, name: query.name, displayPrefix: query.displayPrefix, state: query.state },
+          { limit: query.limit ?? DEFAULT_PAGE, cursor: query.cursor },
+        );
+        return { status: 200, body: { items: page.items.map(tokenView), nextCursor: page.nextCursor } };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/api/v1/access-tokens/lookup",
+      operationId: "lookUpAccessToken",
+      access: { kind: "admin", resource: "tokens", action: "read" },
+      summary: "Which token a plain value is, e.g. one found leaked (admin); the value goes in the body",
+      tag: "access tokens",
+      auth: true,
+      body: TokenValueBody,
+      responses: { 200: { description: "the token", json: AccessToken } },
+      async handle({ caller, body }) {
+        return { status: 200, body: tokenView(await tokens.lookup(caller, body.token)) };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/api/v1/access-tokens/revoke",
+      operationId: "revokeAccessTokenByValue",
+      access: { kind: "admin", resource: "tokens", action: "delete" },
+      summary: "Revoke the token a plain value belongs to, e.g. one found leaked (admin)",
+      tag: "access tokens",
+      auth: true,
+      body: TokenValueBody,
+      responses: { 200: { description: "the token that was revoked", json: AccessToken } },
+      async handle({ caller, body }) {
+        return { status: 200, body: tokenView(await tokens.revokeByValue(caller, body.token)) };
       },
     }),
     route({

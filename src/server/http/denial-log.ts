@@ -1,0 +1,61 @@
+import type { VerifyCode, VerifyDenial } from "../../api/index.js";
+import type { Logger } from "../logger.js";
+
+export interface DenialLine {
+  code: VerifyCode;
+  denial?: VerifyDenial | undefined;
+  /** The token's display prefix (its first 8 characters), never more of it. */
+  token?: string | undefined;
+}
+
+/**
+ * Logs refused verifications at info, at most `perSecond` lines a second: a flood of bad
+ * tokens cannot fill the disk. What is dropped is counted and reported in one line once the
+ * second is over (by a timer, so the count is not lost when the flood stops).
+ */
+export function createDenialLog(log: Logger, perSecond: number, now: () => number = Date.now) {
+  let windowStart = -Infinity;
+  let written = 0;
+  let suppressed = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = (): void => {
+    timer = undefined;
+    if (suppressed === 0) return;
+    log.info(
+      { suppressed },
+      `${suppressed} more refused verification(s) not logged (at most ${perSecond} a second)`,
+    );
+    suppressed = 0;
+  };
+
+  return {
+    record(line: DenialLine): void {
+      const at = now();
+      if (at - windowStart >= 1000) {
+        if (suppressed > 0) {
+          if (timer) clearTimeout(timer);
+          flush();
+        }
+        windowStart = at;
+        written = 0;
+      }
+      if (written < perSecond) {
+        written++;
+        log.info(
+          { code: line.code, ...(line.denial ? { denial: line.denial } : {}), token: line.token },
+          "verification refused",
+        );
+        return;
+      }
+      suppressed++;
+      timer ??= setTimeout(flush, Math.max(0, windowStart + 1000 - at)).unref();
+    },
+    close(): void {
+      if (timer) clearTimeout(timer);
+      flush();
+    },
+  };
+}
+
+export type DenialLog = ReturnType<typeof createDenialLog>;
