@@ -25,9 +25,10 @@ export const dateTime = (iso: string): string => absolute.format(new Date(iso));
 export type TokenState = "active" | "expired" | "in grace";
 
 /** Expired, else "in grace" while a regenerated token's previous secret still works. */
-export function tokenState(token: AccessToken, graceUntil: string | undefined, now = Date.now()): TokenState {
+export function tokenState(token: AccessToken, now = Date.now()): TokenState {
   if (token.expiresAt !== null && Date.parse(token.expiresAt) <= now) return "expired";
-  return graceUntil !== undefined && Date.parse(graceUntil) > now ? "in grace" : "active";
+  const graceUntil = token.previousSecretExpiresAt;
+  return graceUntil && Date.parse(graceUntil) > now ? "in grace" : "active";
 }
 
 /** Oldest first, as the API lists them. */

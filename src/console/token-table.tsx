@@ -6,7 +6,6 @@ interface TokenTableProps {
   loading: boolean;
   empty: string;
   /** When each regenerated token's previous secret stops working, if it still works. */
-  graceUntil: ReadonlyMap<string, string>;
   /** Absent when the signed-in token may not do it: the button is not shown. */
   onEdit?: ((t: AccessToken) => void) | undefined;
   onRegenerate?: ((t: AccessToken) => void) | undefined;
@@ -60,15 +59,7 @@ function IconButton({
   );
 }
 
-export function TokenTable({
-  tokens,
-  loading,
-  empty,
-  graceUntil,
-  onEdit,
-  onRegenerate,
-  onRevoke,
-}: TokenTableProps) {
+export function TokenTable({ tokens, loading, empty, onEdit, onRegenerate, onRevoke }: TokenTableProps) {
   const actions = onEdit || onRegenerate || onRevoke;
   return (
     <div class="table-wrap">
@@ -97,8 +88,8 @@ export function TokenTable({
             </tr>
           )}
           {tokens.map((t) => {
-            const grace = graceUntil.get(t.id);
-            const state = tokenState(t, grace);
+            const grace = t.previousSecretExpiresAt;
+            const state = tokenState(t);
             return (
               <tr key={t.id} data-token-id={t.id}>
                 <td data-label="Name">

@@ -2,7 +2,6 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type { AccessToken, IssuedAccessToken, Resource, User } from "../api/index.js";
 import { Dialog } from "./dialog.js";
 import { ProblemBanner } from "./fields.js";
-import { useGracePeriods } from "./grace-periods.js";
 import { byCreation, dateTime, durationMs } from "./format.js";
 import { PlainToken } from "./plain-token.js";
 import { RegenerateForm, RevokeConfirm } from "./token-actions.js";
@@ -60,7 +59,6 @@ export function TokensPage() {
     return () => clearInterval(timer);
   }, [api, session]);
 
-  const graceUntil = useGracePeriods(api, may(session, "audit", "read"), watch.version);
   const all = useMemo(() => [...watch.tokens.values()].sort(byCreation), [watch.tokens, watch.version]);
   const needle = filter.trim().toLowerCase();
   const shown = needle ? all.filter((t) => t.name.toLowerCase().includes(needle)) : all;
@@ -130,7 +128,6 @@ export function TokensPage() {
       <TokenTable
         tokens={visible}
         loading={watch.status === "connecting"}
-        graceUntil={graceUntil}
         empty={needle ? `No token's name contains “${filter.trim()}”.` : "No tokens yet."}
         onEdit={may(session, "tokens", "update") ? (token) => setDialog({ kind: "edit", token }) : undefined}
         onRegenerate={
