@@ -50,8 +50,9 @@ const program = new Command()
 
 const SERVER_ENVIRONMENT = `
 Environment:
-  TOKENPLANE_ADMIN_TOKEN   the admin token (at least 32 characters); otherwise one is
-                           generated on first start and printed once
+  TOKENPLANE_ADMIN_TOKEN   the admin token (at least 32 random characters: predictable ones
+                           are refused); otherwise one is generated on first start and
+                           printed once
   TOKENPLANE_PEPPER        hashing key(s): "<version>:<secret>,..." (required with PostgreSQL;
                            the embedded default keeps a generated one in the data directory)
   TOKENPLANE_TRUST_PROXY   which proxies may set X-Forwarded-For (e.g. "loopback, 10.0.0.0/8")
@@ -85,9 +86,9 @@ function withServerOptions(command: Command): Command {
       ).env("TOKENPLANE_ADMIN_TOKEN_FILE"),
     )
     .addOption(
-      new Option("--log-level <level>", "trace, debug, info, warn, error or silent").env(
-        "TOKENPLANE_LOG_LEVEL",
-      ),
+      new Option("--log-level <level>", "how much to log")
+        .choices(["trace", "debug", "info", "warn", "error", "silent"])
+        .env("TOKENPLANE_LOG_LEVEL"),
     )
     .addOption(new Option("--no-console", "do not serve the web console at /console"));
 }

@@ -98,5 +98,14 @@ describe("tokenplane CLI", () => {
     expect(pepper.status).toBe(1);
     expect(pepper.stderr).toContain("TOKENPLANE_PEPPER version 1: the secret must be at least 32 characters");
     expect(pepper.stderr).not.toContain("short-pepper");
+    // A bad log level is a usage error (exit 2) that lists the levels, from the flag or the env.
+    for (const [args, env] of [
+      [["server", "--log-level", "loud"], {}],
+      [["server"], { TOKENPLANE_LOG_LEVEL: "loud" }],
+    ] as const) {
+      const level = runCli([...args], env);
+      expect(level.status).toBe(2);
+      expect(level.stderr).toContain("Allowed choices are trace, debug, info, warn, error, silent");
+    }
   });
 });
