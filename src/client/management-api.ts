@@ -11,6 +11,7 @@ import {
   type RegenerateAccessTokenBody,
   type Resource,
   type UpdateAccessTokenBody,
+  type UpdateResourceBody,
   type User,
   type VerifyBody,
   type VerifyResult,
@@ -44,6 +45,7 @@ export interface ManagementApi {
   listResources(): Promise<Resource[]>;
   getResource(name: string): Promise<Resource>;
   createResource(body: CreateResourceBody): Promise<Resource>;
+  updateResource(name: string, body: UpdateResourceBody): Promise<Resource>;
   deleteResource(name: string): Promise<void>;
   getDefaultPermissions(): Promise<DefaultPermissions>;
   setDefaultPermissions(body: DefaultPermissions): Promise<DefaultPermissions>;
@@ -121,6 +123,8 @@ export function managementApi(conn: Connection): ManagementApi {
     listResources: async () => (await get<{ items: Resource[] }>("/api/v1/resources")).items,
     getResource: (name) => get<Resource>(`/api/v1/resources/${enc(name)}`),
     createResource: (body) => call<Resource>(conn, { method: "POST", path: "/api/v1/resources", body }),
+    updateResource: (name, body) =>
+      call<Resource>(conn, { method: "PATCH", path: `/api/v1/resources/${enc(name)}`, body }),
     deleteResource: (name) => call<void>(conn, { method: "DELETE", path: `/api/v1/resources/${enc(name)}` }),
     getDefaultPermissions: () => get<DefaultPermissions>("/api/v1/settings/default-permissions"),
     setDefaultPermissions: (body) =>

@@ -22,7 +22,7 @@ const routesAttribute = (computed: boolean): AttributeSpec => ({
       },
     },
   },
-  ...(computed ? { computed: true } : { optional: true, requiresReplace: true }),
+  ...(computed ? { computed: true } : { optional: true }),
   description: "Routes for forward auth: which request paths are this resource.",
 });
 
@@ -37,8 +37,7 @@ export const registryEntrySchema: BlockSpec = {
       optional: true,
       computed: true,
       default: "",
-      requiresReplace: true,
-      description: "What the resource is. The API has no update: a change replaces the entry.",
+      description: "What the resource is.",
     },
     routes: routesAttribute(false),
     built_in: {
@@ -67,7 +66,19 @@ export function registryEntryState(r: Resource, configuredRoutes: Value = null):
 
 export { routesAttribute };
 
-/** `tokenplane_resource`: no update API, so every change replaces it (409 while tokens use it). */
+type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+
+/** The API's routes from the planned `routes` attribute (undefined when not configured). */
+function routesBody(value: Value | undefined): { pathPrefix: string; methods?: Method[] }[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return (value as readonly Value[]).map((r) => {
+    const route = obj(r) ?? {};
+    const methods = strings(route.methods);
+    return { pathPrefix: str(route.path_prefix) ?? "", ...(methods ? { methods: methods as Method[] } : {}) };
+  });
+}
+
+/** `tokenplane_resource`: description and routes change in place; a new name replaces it. */
 export const registryEntryResource: ManagedResource = {
   typeName: "tokenplane_resource",
   schema: registryEntrySchema,
@@ -78,18 +89,7 @@ export const registryEntryResource: ManagedResource = {
     return { planned, requiresReplace: replacePaths(registryEntrySchema, changed) };
   },
   async create({ api }, planned) {
-    const routes = Array.isArray(planned.routes)
-      ? (planned.routes as readonly Value[]).map((r) => {
-          const route = obj(r) ?? {};
-          const methods = strings(route.methods);
-          return {
-            pathPrefix: str(route.path_prefix) ?? "",
-            ...(methods
-              ? { methods: methods as ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS")[] }
-              : {}),
-          };
-        })
-      : undefined;
+    const routes = routesBody(planned.routes);
     const created = await api.createResource({
       name: str(planned.name) ?? "",
       description: str(planned.description) ?? "",
@@ -101,8 +101,13 @@ export const registryEntryResource: ManagedResource = {
     const found = await orMissing(api.getResource(str(state.name) ?? ""));
     return found ? registryEntryState(found, state.routes ?? null) : null;
   },
-  update() {
-    throw new DiagnosticsError([errorAt(undefined, "tokenplane_resource cannot be updated in place")]);
+  async update({ api }, _prior, planned) {
+    const updated = await api.updateResource(str(planned.name) ?? "", {
+      description: str(planned.description) ?? "",
+      // No routes configured: none (forward auth then matches no path to this resource).
+      routes: routesBody(planned.routes) ?? [],
+    });
+    return registryEntryState(updated, planned.routes ?? null);
   },
   async delete({ api }, prior) {
     await orMissing(api.deleteResource(str(prior.name) ?? ""));

@@ -19,6 +19,8 @@ interface Settings {
   tokenName: string;
   permissions: string[];
   rotateBeforeDays: number;
+  /** The registry entry's description and route prefixes (default: "Order API", /orders). */
+  orders?: { description: string; prefixes: string[] };
   /** `import` blocks (terraform address to import id) to add. */
   imports?: Record<string, string>;
 }
@@ -31,8 +33,8 @@ const importBlocks = (imports: Record<string, string> = {}) =>
 const config = (s: Settings) => `${importBlocks(s.imports)}
 resource "tokenplane_resource" "orders" {
   name        = "orders"
-  description = "Order API"
-  routes      = [{ path_prefix = "/orders", methods = ["GET", "POST"] }]
+  description = "${s.orders?.description ?? "Order API"}"
+  routes      = [${(s.orders?.prefixes ?? ["/orders"]).map((p) => `{ path_prefix = "${p}", methods = ["GET", "POST"] }`).join(", ")}]
 }
 
 resource "tokenplane_user" "team" {
@@ -165,6 +167,31 @@ describe("terraform provider: full flow on PGlite", { timeout: 180_000 }, () => 
     expect(onServer.body).toMatchObject({ name: "storefront-v2" });
     expect([...(onServer.body.permissions as string[])].sort()).toEqual(["orders:create", "orders:read"]);
     expect(await verify(firstToken)).toMatchObject({ valid: true });
+  });
+
+  it("changes a registry entry's description and routes in place, while tokens use it", async () => {
+    const orders = { description: "Order API v2", prefixes: ["/orders", "/v2/orders"] };
+    tf.write(
+      config({
+        ...initial,
+        tokenName: "storefront-v2",
+        permissions: ["orders:read", "orders:create"],
+        orders,
+      }),
+    );
+    const applied = await tf.ok(["apply", "-auto-approve"]);
+    expect(applied.stdout).toContain("0 added, 1 changed, 0 destroyed");
+    const onServer = await server.admin<{ description: string; routes: { pathPrefix: string }[] }>(
+      "GET",
+      "/api/v1/resources/orders",
+    );
+    expect(onServer.body.description).toBe("Order API v2");
+    expect(onServer.body.routes.map((r) => r.pathPrefix)).toEqual(["/orders", "/v2/orders"]);
+    // Back as it was, so the steps below start from the same registry entry.
+    tf.write(
+      config({ ...initial, tokenName: "storefront-v2", permissions: ["orders:read", "orders:create"] }),
+    );
+    expect((await tf.ok(["apply", "-auto-approve"])).stdout).toContain("0 added, 1 changed, 0 destroyed");
   });
 
   it("rotates when plan finds the token within rotate_before_days of expiry", async () => {
