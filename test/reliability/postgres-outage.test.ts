@@ -350,6 +350,8 @@ describe("PostgreSQL stopped and started under load", () => {
         pepper: `1:${"p".repeat(40)}`,
         adminToken: randomBytes(24).toString("hex"),
       }),
-    ).rejects.toThrow(/ECONNREFUSED/);
+    ).rejects.toThrow(
+      /^cannot reach PostgreSQL at 127\.0\.0\.1:1 \(DATABASE_URL \/ --database-url\): .*ECONNREFUSED/,
+    );
   });
 });

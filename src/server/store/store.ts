@@ -43,8 +43,13 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
   } catch (err) {
     await db.close().catch(() => undefined);
     // At startup the operator needs the driver's own words (which host, refused or timed out),
-    // not the 503 a client would get.
-    throw err instanceof DomainError && err.status === 503 && err.cause instanceof Error ? err.cause : err;
+    // and which setting to fix, not the 503 a client would get.
+    if (!(err instanceof DomainError && err.status === 503 && err.cause instanceof Error)) throw err;
+    if (location.kind !== "postgres") throw err.cause;
+    throw new Error(
+      `cannot reach PostgreSQL at ${hostOf(location.url)} (DATABASE_URL / --database-url): ${err.cause.message}`,
+      { cause: err.cause },
+    );
   }
   const bus = await openChangeBus(db, log);
   return {
@@ -60,4 +65,14 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
       await db.close();
     },
   };
+}
+
+/** host:port of a connection string, never its credentials. */
+function hostOf(url: string): string {
+  try {
+    const { hostname, port } = new URL(url);
+    return `${hostname || "localhost"}:${port || "5432"}`;
+  } catch {
+    return "the configured host";
+  }
 }
