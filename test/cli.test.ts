@@ -80,6 +80,9 @@ describe("tokenplane CLI", () => {
     });
     expect(again.status).toBe(200);
     expect(second.out.stderr).not.toContain("tps_");
+    // One line on how to recover admin access, since the token is never shown again.
+    expect(second.out.stdout).toContain("lost it? restart with TOKENPLANE_ADMIN_TOKEN set to a new secret");
+    expect(first.out.stdout).not.toContain("lost it?");
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });

@@ -100,6 +100,12 @@ export async function startServer(
 
   const bootstrap = await bootstrapAdmin(store, peppers, options.adminToken);
   let generatedAdminToken = bootstrap.generated;
+  if (!options.adminToken && !generatedAdminToken) {
+    // Restarts never show the generated token again: say once how to get admin access back.
+    log.info(
+      "admin token: the one generated at first start (not shown again); lost it? restart with TOKENPLANE_ADMIN_TOKEN set to a new secret (tokenplane generate-token): it replaces the stored one",
+    );
+  }
   if (generatedAdminToken && options.adminTokenFile) {
     mkdirSync(dirname(options.adminTokenFile), { recursive: true });
     writeFileSync(options.adminTokenFile, `${generatedAdminToken}\n`, { mode: 0o600 });
