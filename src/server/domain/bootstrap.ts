@@ -17,8 +17,9 @@ export interface BootstrapResult {
 }
 
 /** Refuses a configured admin token that is short or plainly not random, saying what is required. */
-export function assertAdminToken(adminToken: string | undefined): void {
-  const problem = adminToken === undefined ? undefined : adminTokenProblem(adminToken);
+export function assertAdminToken(configured: string | undefined): void {
+  if (configured === undefined) return;
+  const problem = adminTokenProblem(configured);
   if (problem) throw new Error(`TOKENPLANE_ADMIN_TOKEN ${problem}`);
 }
 
