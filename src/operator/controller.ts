@@ -8,7 +8,14 @@ import { registerEmbeddedServer, type EmbeddedRegistration } from "./embedded-re
 import { createEventRecorder, type EventRecorder } from "./events.js";
 import { Expectations } from "./expectations.js";
 import { type KubeClient, retryAfterMs } from "./kube/client.js";
-import { type Change, Informer, type InformerTiming, withoutManagedFields } from "./kube/informer.js";
+import { type ApiFailureLog, createApiFailureLog, INSTALL_CRDS_HINT } from "./kube/api-failure-log.js";
+import {
+  type Change,
+  DEFAULT_INFORMER_TIMING,
+  Informer,
+  type InformerTiming,
+  withoutManagedFields,
+} from "./kube/informer.js";
 import type { KubeObject, Secret } from "./kube/objects.js";
 import {
   ACCESS_TOKENS,
@@ -101,6 +108,8 @@ export class Controller {
   readonly namespaces: Informer<KubeObject>;
   private readonly informers: Informer<KubeObject>[];
   readonly events: EventRecorder;
+  /** Shared by the caches and the leader elector: outages and missing CRDs said once. */
+  readonly apiFailures: ApiFailureLog;
   private readonly expectations: Expectations;
   private readonly registry: ServerRegistry;
   private readonly streams: TokenStreams;
@@ -122,7 +131,12 @@ export class Controller {
 
   constructor(private readonly o: ControllerOptions) {
     const { client, log, timing } = o;
-    const base = { client, log, timing: timing.informer };
+    this.apiFailures = createApiFailureLog({
+      server: client.server,
+      log,
+      maxRoundMs: timing.informer.backoffMaxMs ?? DEFAULT_INFORMER_TIMING.backoffMaxMs,
+    });
+    const base = { client, log, timing: timing.informer, failures: this.apiFailures };
     const restart = (name: string) => (reason: string) =>
       o.metrics.watchRestarts.inc({ resource: name, reason });
     this.accessTokens = new Informer({
@@ -317,6 +331,9 @@ export class Controller {
 
   /** Why the operator is not ready, or undefined. */
   readiness(): string | undefined {
+    const missing = this.apiFailures.missingCrds();
+    if (missing.length > 0)
+      return `CRDs not installed: ${missing.join(", ")} (install: ${INSTALL_CRDS_HINT})`;
     const pending = this.informers.filter((i) => !i.synced).map((i) => i.name);
     return pending.length > 0 ? `caches not synced: ${pending.join(", ")}` : undefined;
   }
