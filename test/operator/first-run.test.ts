@@ -93,6 +93,7 @@ describe("a cluster without the tokenplane CRDs", () => {
     expect(found.map((l) => l.msg).sort()).toEqual([
       "CRD for accesstokens.tokenplane.dev found",
       "CRD for clustertokenservers.tokenplane.dev found",
+      "CRD for tokenresources.tokenplane.dev found",
       "CRD for tokenservers.tokenplane.dev found",
     ]);
   });
