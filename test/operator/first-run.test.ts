@@ -108,7 +108,7 @@ describe("an unreachable API server", () => {
     const from = env.logs.lines.length;
     await env.kube.faults.setAvailability("refused");
     // Five caches, each through a few rounds of backoff.
-    await waitFor(async () => (await errorRestarts(env.operator)) - before >= 20, {
+    await waitFor(async () => (await errorRestarts(env.operator)) - before >= 30, {
       what: "the caches to fail repeatedly",
       timeoutMs: 20_000,
     });
@@ -118,7 +118,7 @@ describe("an unreachable API server", () => {
     expect(summaries.length).toBeGreaterThanOrEqual(1);
     for (const s of summaries)
       expect(s.msg).toContain(`Kubernetes API server ${env.kube.url} is unreachable`);
-    // At most one line per round: far fewer than one per failed request.
+    // At most one line per round (measured: 3 lines for 20 failed requests): far fewer than one per failure.
     expect(summaries.length * 3).toBeLessThanOrEqual(failures);
     // Nothing else at warn level repeats per cache or per Lease retry.
     const otherWarnings = outage.filter(
