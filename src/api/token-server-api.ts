@@ -1,9 +1,11 @@
 import type {
   AccessToken,
   CreateAccessTokenBody,
+  CreateResourceBody,
   IssuedAccessToken,
   Problem,
   RegenerateAccessTokenBody,
+  Resource,
   UpdateAccessTokenBody,
   User,
   WatchEvent,
@@ -50,6 +52,12 @@ export interface TokenServerApi {
   verify(body: VerifyBody): Promise<VerifyResult>;
   /** A user's tokens: the current state as ADDED, then changes. */
   watchTokens(userId: string): TokenEventStream;
+  /** The registered resource with this name. */
+  getResource(name: string): Promise<Resource | undefined>;
+  /** Registers a resource (409 ApiError when the name is taken). */
+  createResource(body: CreateResourceBody): Promise<Resource>;
+  /** Unregisters it; false when it was already gone; 409 ApiError while tokens use it. */
+  deleteResource(name: string): Promise<boolean>;
   /** Resolves when the server is reachable, ready and accepts this client's credentials. */
   ready(): Promise<void>;
 }

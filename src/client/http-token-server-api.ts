@@ -4,6 +4,7 @@ import {
   type AccessToken,
   type IssuedAccessToken,
   type Page,
+  type Resource,
   type TokenEventStream,
   type TokenServerApi,
   type User,
@@ -76,6 +77,16 @@ export function httpTokenServerApi(conn: Connection & { watchIdleMs?: number }):
     verify: (body) => call<VerifyResult>(conn, { method: "POST", path: "/api/v1/verify", body }),
     watchTokens: (userId) =>
       ndjsonWatch(conn, `${tokensOf(userId)}?subscribe=true`, conn.watchIdleMs ?? DEFAULT_WATCH_IDLE_MS),
+    getResource: (name) =>
+      orUndefined(call<Resource>(conn, { method: "GET", path: `/api/v1/resources/${enc(name)}` })),
+    createResource: (body) => call<Resource>(conn, { method: "POST", path: "/api/v1/resources", body }),
+    async deleteResource(name) {
+      return (
+        (await orUndefined(
+          call(conn, { method: "DELETE", path: `/api/v1/resources/${enc(name)}` }).then(() => true),
+        )) ?? false
+      );
+    },
     async ready() {
       const res = await open(conn, { method: "GET", path: "/readyz" });
       res.resume();

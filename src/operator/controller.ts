@@ -8,19 +8,28 @@ import { registerEmbeddedServer, type EmbeddedRegistration } from "./embedded-re
 import { createEventRecorder, type EventRecorder } from "./events.js";
 import { Expectations } from "./expectations.js";
 import { type KubeClient, retryAfterMs } from "./kube/client.js";
-import { type Change, Informer, type InformerTiming, withoutManagedFields } from "./kube/informer.js";
+import { type ApiFailureLog, createApiFailureLog, INSTALL_CRDS_HINT } from "./kube/api-failure-log.js";
+import {
+  type Change,
+  DEFAULT_INFORMER_TIMING,
+  Informer,
+  type InformerTiming,
+  withoutManagedFields,
+} from "./kube/informer.js";
 import type { KubeObject, Secret } from "./kube/objects.js";
 import {
   ACCESS_TOKENS,
   CLUSTER_TOKEN_SERVERS,
   NAMESPACES,
   SECRETS,
+  TOKEN_RESOURCES,
   TOKEN_SERVERS,
 } from "./kube/resources.js";
 import type { OperatorMetrics } from "./metrics.js";
 import { MANAGED_SECRET_SELECTOR, ownerOf } from "./secret-contract.js";
 import { ServerRegistry } from "./server-registry.js";
 import { ServerStatusReconciler } from "./server-status-reconciler.js";
+import { TokenResourceReconciler } from "./token-resource-reconciler.js";
 import { TokenStreams } from "./token-streams.js";
 import { UserDirectory } from "./users.js";
 import { WorkQueue } from "./work-queue.js";
@@ -76,6 +85,7 @@ export interface ControllerOptions {
 const AT = "AccessToken:";
 const TS = "TokenServer:";
 const CTS = "ClusterTokenServer:";
+const TR = "TokenResource:";
 
 /** Whether an update is only the status (and resourceVersion) changing: the operator's own status writes. */
 function onlyStatusChanged(c: Change<KubeObject>): boolean {
@@ -99,14 +109,18 @@ export class Controller {
   readonly tokenServers: Informer<KubeObject>;
   readonly clusterTokenServers: Informer<KubeObject>;
   readonly namespaces: Informer<KubeObject>;
+  readonly tokenResources: Informer<KubeObject>;
   private readonly informers: Informer<KubeObject>[];
   readonly events: EventRecorder;
+  /** Shared by the caches and the leader elector: outages and missing CRDs said once. */
+  readonly apiFailures: ApiFailureLog;
   private readonly expectations: Expectations;
   private readonly registry: ServerRegistry;
   private readonly streams: TokenStreams;
   private readonly users: UserDirectory;
   private readonly reconciler: AccessTokenReconciler;
   private readonly serverStatus: ServerStatusReconciler;
+  private readonly resources: TokenResourceReconciler;
   private readonly uidIndex = new Map<string, string>();
   private readonly revisions = new Map<string, number>();
   private readonly waiting = new Set<string>();
@@ -122,7 +136,12 @@ export class Controller {
 
   constructor(private readonly o: ControllerOptions) {
     const { client, log, timing } = o;
-    const base = { client, log, timing: timing.informer };
+    this.apiFailures = createApiFailureLog({
+      server: client.server,
+      log,
+      maxRoundMs: timing.informer.backoffMaxMs ?? DEFAULT_INFORMER_TIMING.backoffMaxMs,
+    });
+    const base = { client, log, timing: timing.informer, failures: this.apiFailures };
     const restart = (name: string) => (reason: string) =>
       o.metrics.watchRestarts.inc({ resource: name, reason });
     this.accessTokens = new Informer({
@@ -160,8 +179,15 @@ export class Controller {
       transform: withoutManagedFields,
       onRestart: restart("namespaces"),
     });
+    this.tokenResources = new Informer({
+      ...base,
+      resource: TOKEN_RESOURCES,
+      transform: withoutManagedFields,
+      onRestart: restart("tokenresources"),
+    });
     this.informers = [
       this.accessTokens,
+      this.tokenResources,
       this.secrets as unknown as Informer<KubeObject>,
       this.tokenServers,
       this.clusterTokenServers,
@@ -229,6 +255,14 @@ export class Controller {
       now: o.now,
       version: o.version,
     });
+    this.resources = new TokenResourceReconciler({
+      client,
+      tokenResources: this.tokenResources,
+      servers: this.registry,
+      events: this.events,
+      log,
+      now: o.now,
+    });
     this.wire();
     this.wireMetrics();
   }
@@ -276,6 +310,10 @@ export class Controller {
       this.enqueue(CTS + c.object.metadata.name);
       this.enqueueReferencing("ClusterTokenServer", c.object.metadata.name);
     });
+    this.tokenResources.onChange((c) => {
+      if (c.type === "deleted" || onlyStatusChanged(c)) return;
+      this.enqueue(TR + c.object.metadata.name);
+    });
     this.namespaces.onChange((c) => {
       if (
         c.type === "updated" &&
@@ -317,6 +355,9 @@ export class Controller {
 
   /** Why the operator is not ready, or undefined. */
   readiness(): string | undefined {
+    const missing = this.apiFailures.missingCrds();
+    if (missing.length > 0)
+      return `CRDs not installed: ${missing.join(", ")} (install: ${INSTALL_CRDS_HINT})`;
     const pending = this.informers.filter((i) => !i.synced).map((i) => i.name);
     return pending.length > 0 ? `caches not synced: ${pending.join(", ")}` : undefined;
   }
@@ -354,6 +395,15 @@ export class Controller {
     for (const ts of this.tokenServers.list())
       this.enqueue(`${TS}${ts.metadata.namespace}/${ts.metadata.name}`);
     for (const cts of this.clusterTokenServers.list()) this.enqueue(CTS + cts.metadata.name);
+    for (const tr of this.tokenResources.list()) this.enqueue(TR + tr.metadata.name);
+  }
+
+  /** AccessTokens not ready yet: one may have waited for a resource just registered. */
+  private enqueueNotReady(): void {
+    for (const at of this.accessTokens.list()) {
+      const key = `${at.metadata.namespace}/${at.metadata.name}`;
+      if (this.readyByKey.get(key) !== true) this.enqueue(AT + key);
+    }
   }
 
   get leading(): boolean {
@@ -470,6 +520,21 @@ export class Controller {
             if (outcome.renewalAt !== undefined) this.renewals.set(name, outcome.renewalAt);
             else this.renewals.delete(name);
             if (outcome.requeueAfterMs !== undefined) queue.addAfter(key, outcome.requeueAfterMs);
+          }
+        } else if (controller === "TokenResource") {
+          const outcome = await this.resources.reconcile(name);
+          if (outcome.kind === "failed") {
+            const delay = queue.addRateLimited(key);
+            metrics.reconciles.inc({ controller, result: "error" });
+            metrics.reconcileErrors.inc({ controller, reason: outcome.reason });
+            log.warn(
+              { tokenResource: name, reason: outcome.reason, err: outcome.message, retryInMs: delay },
+              "reconcile failed",
+            );
+          } else {
+            queue.forget(key);
+            metrics.reconciles.inc({ controller, result: "success" });
+            if (outcome.registered) this.enqueueNotReady();
           }
         } else {
           await this.serverStatus.reconcile(controller as "TokenServer" | "ClusterTokenServer", name);

@@ -19,6 +19,16 @@ function problemMessage(err: ApiError): string {
   return fields.length > 0 ? fields.join("; ") : (err.problem.detail ?? err.problem.title);
 }
 
+/** The resources a refusal names as not registered (`unknown resource "orders"`), if that is why. */
+function unregisteredResources(err: ApiError): string[] {
+  if (err.status !== 422) return [];
+  const names = (err.problem.errors ?? []).flatMap((e) => {
+    const m = /unknown resource "([^"]+)"/.exec(e.message);
+    return m ? [m[1]!] : [];
+  });
+  return [...new Set(names)];
+}
+
 export function classifyFailure(err: unknown): Failure {
   if (err instanceof ServerProblem)
     return { reason: err.reason, message: err.message, transient: false, kubernetes: false };
@@ -28,6 +38,17 @@ export function classifyFailure(err: unknown): Failure {
       return { reason: "ServerUnauthorized", message, transient: false, kubernetes: false };
     if (err.status === 429 || err.status >= 500 || err.status === 0)
       return { reason: "ServerUnavailable", message, transient: true, kubernetes: false };
+    const unregistered = unregisteredResources(err);
+    // Waits (retried with backoff, and at once when a TokenResource is registered).
+    if (unregistered.length > 0)
+      return {
+        reason: "ResourceNotRegistered",
+        message: unregistered
+          .map((r) => `resource ${r} is not registered; create a TokenResource named ${r}`)
+          .join("; "),
+        transient: false,
+        kubernetes: false,
+      };
     return { reason: "ServerRejected", message, transient: false, kubernetes: false };
   }
   // The API server refused the request itself (invalid, forbidden, too large): it refuses it

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { sleep } from "./backoff.js";
+import type { ApiFailureLog } from "./kube/api-failure-log.js";
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "./kube/client.js";
 import type { KubeObject } from "./kube/objects.js";
 import { LEASES, resourcePath } from "./kube/resources.js";
@@ -44,6 +45,8 @@ export interface LeaderElectorOptions {
   onStartedLeading: () => void;
   /** Leadership was lost (renewal failed past the deadline) or released. */
   onStoppedLeading: () => void | Promise<void>;
+  /** Shared with the caches, so an unreachable API server is one line per round, not one per caller. */
+  failures?: ApiFailureLog;
 }
 
 /**
@@ -107,15 +110,18 @@ export class LeaderElector {
       let ok = false;
       try {
         ok = await this.tryAcquireOrRenew();
+        this.options.failures?.succeeded("leases");
         if (!ok && this.leading && this.holder !== this.options.identity) {
           // Someone else holds a valid lease: never lead alongside them.
           lastRenew = -Infinity;
         }
       } catch (err) {
-        log.warn(
-          { err: (err as Error).message, lease: this.options.name },
-          "leader election: lease request failed",
-        );
+        if (this.options.failures) this.options.failures.failed("leases", err, this.timing.retryPeriodMs);
+        else
+          log.warn(
+            { err: (err as Error).message, lease: this.options.name },
+            "leader election: lease request failed",
+          );
       }
       if (signal.aborted) break;
       const now = Date.now();

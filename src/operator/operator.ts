@@ -152,6 +152,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     name: options.leaderElection?.id ?? DEFAULT_LEADER_ELECTION_ID,
     identity,
     log,
+    failures: ctl.apiFailures,
     ...(options.leaderElection?.timing ? { timing: options.leaderElection.timing } : {}),
     onStartedLeading: () => ctl.startLeading(),
     onStoppedLeading: () => ctl.stopLeading(),

@@ -30,6 +30,9 @@ export const OPERATOR_CLUSTER_RULES: readonly PolicyRule[] = [
     resources: ["tokenservers/status", "clustertokenservers/status"],
     verbs: ["patch"],
   },
+  // TokenResources: cached, the finalizer patched in and out, status written.
+  { apiGroups: ["tokenplane.dev"], resources: ["tokenresources"], verbs: ["list", "watch", "patch"] },
+  { apiGroups: ["tokenplane.dev"], resources: ["tokenresources/status"], verbs: ["patch"] },
   // The embedded server registers itself as ClusterTokenServer "embedded".
   { apiGroups: ["tokenplane.dev"], resources: ["clustertokenservers"], verbs: ["create", "patch"] },
   // Secrets it writes (and watches by label), and the credentials a TokenServer references.

@@ -1,6 +1,6 @@
 /**
  * tokenplane's CDKTF construct library (`tokenplane/cdktf`): declare AccessTokens, TokenServers
- * and ClusterTokenServers as Terraform `kubernetes_manifest` resources, validated at synth time by
+ * ClusterTokenServers and TokenResources as Terraform `kubernetes_manifest` resources, validated at synth time by
  * the CRDs' own rules. Needs the peer dependencies `cdktf`, `constructs` and
  * `@cdktf/provider-kubernetes`, and a `KubernetesProvider` in the stack.
  */
@@ -31,6 +31,7 @@ export {
   type TokenServerProps,
   type TokenServerSpecProps,
 } from "./servers.js";
+export { TokenResource, type TokenResourceProps, type TokenResourceRouteProps } from "./resources.js";
 export {
   TokenplaneAccessToken,
   TokenplaneTokens,

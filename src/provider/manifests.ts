@@ -51,7 +51,7 @@ export function objectMeta(
 }
 
 export function kubernetesObject(
-  kind: "AccessToken" | "TokenServer" | "ClusterTokenServer",
+  kind: "AccessToken" | "TokenServer" | "ClusterTokenServer" | "TokenResource",
   metadata: ObjectMetaInput,
   spec: object,
 ): Record<string, unknown> {

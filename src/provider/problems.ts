@@ -5,6 +5,7 @@ import {
   parseAccessTokenSpec,
   parseClusterTokenServer,
   parseTokenServer,
+  parseTokenResource,
 } from "../operator/index.js";
 
 /*
@@ -151,6 +152,28 @@ export function serverProblems(
   const out = metaProblems(meta, 253);
   const object = { apiVersion: GROUP_VERSION, kind, metadata: meta, spec };
   const parsed = kind === "TokenServer" ? parseTokenServer(object) : parseClusterTokenServer(object);
+  if (!parsed.ok) out.push(...parsed.errors.filter((e) => !e.path.startsWith("metadata")));
+  return out;
+}
+
+/** Everything wrong with a TokenResource as declared (its name is the registry's resource name, at most 63). */
+export function tokenResourceProblems(
+  meta: ObjectMetaInput,
+  spec: Record<string, unknown>,
+  isUnresolved: (v: unknown) => boolean,
+): FieldError[] {
+  const unresolved = [
+    ...unresolvedProblems("metadata", meta, isUnresolved),
+    ...unresolvedProblems("spec", spec, isUnresolved),
+  ];
+  if (unresolved.length) return unresolved;
+  const out = metaProblems(meta, 63);
+  const parsed = parseTokenResource({
+    apiVersion: GROUP_VERSION,
+    kind: "TokenResource",
+    metadata: meta,
+    spec,
+  });
   if (!parsed.ok) out.push(...parsed.errors.filter((e) => !e.path.startsWith("metadata")));
   return out;
 }

@@ -1,13 +1,14 @@
 import { ApiError, type TokenServerApi } from "../api/index.js";
 import type { Caller } from "./domain/caller.js";
 import { DomainError } from "./domain/errors.js";
+import { registryService } from "./domain/registry-service.js";
 import { watchTokens } from "./domain/token-watch.js";
 import type { IssuedToken, TokenService } from "./domain/token-service.js";
 import type { UserService } from "./domain/user-service.js";
 import type { Verifier } from "./domain/verifier.js";
 import { verifyResult } from "./http/verify-view.js";
 import { problem } from "./http/problem.js";
-import { tokenView, userView } from "./http/views.js";
+import { resourceView, tokenView, userView } from "./http/views.js";
 import type { Store } from "./store/store.js";
 
 /** Domain refusals become the same ApiError an HTTP client would see. */
@@ -46,6 +47,7 @@ export function inProcessApi(deps: {
   caller: Caller;
 }): TokenServerApi {
   const { store, tokens, users, caller } = deps;
+  const registry = registryService(store);
   return {
     ensureUser: (name) =>
       asApi(async () => {
@@ -79,6 +81,13 @@ export function inProcessApi(deps: {
       })) ?? false,
     verify: async (body) => verifyResult(await deps.verifier.verify(body), deps.now(), body.permission),
     watchTokens: (userId) => watchTokens(store, { userId }, tokenView),
+    getResource: (name) => orUndefined(async () => resourceView(await registry.get(caller, name))),
+    createResource: (body) => asApi(async () => resourceView(await registry.create(caller, body))),
+    deleteResource: async (name) =>
+      (await orUndefined(async () => {
+        await registry.delete(caller, name);
+        return true;
+      })) ?? false,
     ready: () => asApi(() => store.db.ping()),
   };
 }

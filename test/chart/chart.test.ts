@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   customResourceDefinitions,
+  parseTokenResource,
   OPERATOR_CLUSTER_RULES,
   OPERATOR_NAMESPACE_RULES,
 } from "../../src/operator/index.js";
@@ -441,5 +442,38 @@ describe("values.schema.json", () => {
       return problems;
     };
     expect(walk(schema, values, "")).toEqual([]);
+  });
+});
+
+describe("helm template with tokenResources", () => {
+  it("renders each entry as a TokenResource the CRD accepts, kept on uninstall", async () => {
+    const r = await renderChart({
+      "tokenResources[0].name": "orders",
+      "tokenResources[0].description": "the orders API",
+      "tokenResources[0].routes[0].pathPrefix": "/api/orders",
+      "tokenResources[0].routes[0].methods": "{GET,POST}",
+      "tokenResources[1].name": "articles",
+    });
+    const resources = r.all<KubeObject>("TokenResource");
+    expect(resources.map((o) => o.metadata.name)).toEqual(["orders", "articles"]);
+    for (const o of resources) {
+      expect(parseTokenResource(o)).toMatchObject({ ok: true });
+      expect(o.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    }
+    expect(resources[0]!.spec).toEqual({
+      description: "the orders API",
+      routes: [{ pathPrefix: "/api/orders", methods: ["GET", "POST"] }],
+    });
+    expect(resources[1]!.spec).toEqual({});
+    expect((await renderChart()).all("TokenResource")).toEqual([]);
+  });
+
+  it("refuses an entry the CRD would refuse, naming the value", async () => {
+    const error = await renderError({
+      "tokenResources[0].name": "orders",
+      "tokenResources[0].routes[0].pathPrefix": "orders",
+    });
+    expect(error).toContain("tokenResources");
+    expect(error).toContain("pathPrefix");
   });
 });

@@ -150,8 +150,10 @@ describe("issuing", () => {
 
   it("rejects a spec the token server refuses, saying why, and recovers when it is fixed", async () => {
     await env.apply("unknown-resource", { type: "custom", permissions: ["ghosts:read"] });
-    const failed = await env.condition("unknown-resource", "Ready", "False", "ServerRejected");
-    expect(readyCondition(failed)?.message).toContain("ghosts");
+    const failed = await env.condition("unknown-resource", "Ready", "False", "ResourceNotRegistered");
+    expect(readyCondition(failed)?.message).toBe(
+      "resource ghosts is not registered; create a TokenResource named ghosts",
+    );
     expect(await env.secret("unknown-resource")).toBeUndefined();
     await env.patch("unknown-resource", { spec: { permissions: ["orders:read"] } });
     await env.ready("unknown-resource");

@@ -191,6 +191,26 @@ describe("every reconcile path", () => {
     await env.remove("custom");
     expect((await env.verify(token)).code).toBe("NOT_FOUND");
   });
+
+  it("registers and unregisters a TokenResource (its finalizer and status)", async () => {
+    const name = `rbac-${env.namespace}`;
+    const path = `${GROUP_PATH}/tokenresources/${name}`;
+    await env.kube.create(`${GROUP_PATH}/tokenresources`, {
+      apiVersion: "tokenplane.dev/v1alpha1",
+      kind: "TokenResource",
+      metadata: { name },
+      spec: { routes: [{ pathPrefix: "/rbac" }] },
+    });
+    await waitFor(
+      async () =>
+        (await env.kube.get<{ status?: { conditions?: { reason: string }[] } }>(path))?.status
+          ?.conditions?.[0]?.reason === "Registered",
+      { what: "the TokenResource to be registered" },
+    );
+    await env.kube.request("DELETE", path);
+    await waitFor(async () => (await env.kube.get(path)) === undefined, { what: "the TokenResource to go" });
+    expect((await env.server.admin("GET", `/api/v1/resources/${name}`)).status).toBe(404);
+  });
 });
 
 describe("secrets stay secret", () => {

@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 import { TOKEN_SEARCH_PATTERN } from "../../src/core/index.js";
 import { exampleAccessToken } from "../../src/operator/index.js";
 import type { AccessTokenProps, TokenplaneAccessToken } from "../../src/provider/index.js";
-import { ClusterTokenServer, TokenplaneTokens, TokenServer } from "../../src/provider/index.js";
+import {
+  ClusterTokenServer,
+  TokenplaneTokens,
+  TokenResource,
+  TokenServer,
+} from "../../src/provider/index.js";
 import { TokensStack } from "../../examples/cdktf/stack.js";
 import type { TerraformJson } from "../support/cdktf.js";
 import { appliedObjects, manifests, prettyJson, synthError, synthStack, testApp } from "../support/cdktf.js";
@@ -365,5 +370,51 @@ describe("synth-time validation", () => {
       new TokenplaneTokens(stack, "b", { namespace: "billing", output: "tokens" });
     });
     expect(error).toContain('[test/b] outputs: Terraform output "tokens" is already declared by test/a');
+  });
+});
+
+describe("TokenResource", () => {
+  it("declares a cluster-scoped TokenResource the CRD accepts, applied after its server", () => {
+    const tf = synthStack((stack) => {
+      const central = new ClusterTokenServer(stack, "central", {
+        url: "https://tokens.internal:8443",
+        credentialsSecretRef: { namespace: "tokenplane-system", name: "central-admin" },
+      });
+      const orders = new TokenResource(stack, "orders", {
+        description: "the orders API",
+        routes: [{ pathPrefix: "/api/orders", methods: ["GET", "POST"] }],
+        server: central,
+      });
+      new TokenResource(stack, "articles");
+      expect(orders.permission("read")).toBe("orders:read");
+    });
+    const objects = appliedObjects(tf).filter((o) => o.kind === "TokenResource");
+    expect(objects).toHaveLength(2);
+    for (const object of objects) expect(customResourceErrors(object), JSON.stringify(object)).toEqual([]);
+    const orders = Object.values(manifests(tf)).find(
+      (m) =>
+        (m.manifest as { metadata: { name: string } }).metadata.name === "orders" &&
+        m.manifest.kind === "TokenResource",
+    );
+    expect(orders?.manifest.spec).toEqual({
+      description: "the orders API",
+      routes: [{ pathPrefix: "/api/orders", methods: ["GET", "POST"] }],
+      serverRef: { name: "central" },
+    });
+    expect(orders?.depends_on).toHaveLength(1);
+    const articles = objects.find((o) => (o as { metadata: { name: string } }).metadata.name === "articles");
+    expect(articles).toMatchObject({ apiVersion: "tokenplane.dev/v1alpha1", spec: {} });
+    expect((articles as { metadata: { namespace?: string } }).metadata.namespace).toBeUndefined();
+  });
+
+  it("refuses at synth time what the CRD would refuse, naming the field", () => {
+    const error = synthError((stack) => {
+      new TokenResource(stack, "orders", { routes: [{ pathPrefix: "orders" }] });
+      new TokenResource(stack, "orders-again", { name: "orders" });
+    });
+    expect(error).toContain(
+      "TokenResource orders: spec.routes[0].pathPrefix: must be a path starting with /",
+    );
+    expect(error).toContain("TokenResource orders: metadata.name: TokenResource orders is already declared");
   });
 });

@@ -42,6 +42,30 @@ describe.each(implementations)("TokenServerApi %s", (name, make) => {
     expect((await api.ensureUser(`ns-${name}`)).id).toBe(users[0]?.id);
   });
 
+  it("registers, reads and unregisters resources; deleting one in use is a 409", async () => {
+    const res = `inv-${name}`;
+    expect(await api.getResource(res)).toBeUndefined();
+    const created = await api.createResource({
+      name: res,
+      description: "inventory",
+      routes: [{ pathPrefix: "/inventory", methods: ["GET"] }],
+    });
+    expect(created).toMatchObject({ name: res, routes: [{ pathPrefix: "/inventory", methods: ["GET"] }] });
+    expect((await api.getResource(res))?.description).toBe("inventory");
+    const dup = await api.createResource({ name: res }).catch((e: unknown) => e);
+    expect((dup as ApiError).status).toBe(409);
+
+    const user = await api.ensureUser(`res-${name}`);
+    const token = await api.createToken(user.id, { name: "t", type: "custom", permissions: [`${res}:read`] });
+    const inUse = await api.deleteResource(res).catch((e: unknown) => e);
+    expect(inUse).toBeInstanceOf(ApiError);
+    expect((inUse as ApiError).status).toBe(409);
+    await api.revokeToken(user.id, token.id);
+    expect(await api.deleteResource(res)).toBe(true);
+    expect(await api.deleteResource(res)).toBe(false);
+    expect(await api.getResource(res)).toBeUndefined();
+  });
+
   it("runs a token's whole life and reports refusals as ApiError", async () => {
     const user = await api.ensureUser(`life-${name}`);
     const created = await api.createToken(user.id, { name: "t", externalId: "uid-1", duration: "30d" });

@@ -4,6 +4,7 @@ import { accessTokenSchema } from "./access-token.js";
 import { API_GROUP, API_VERSION } from "./names.js";
 import type { JSONSchemaProps } from "./structural.js";
 import { structuralProblems, toStructuralSchema } from "./structural.js";
+import { tokenResourceSchema } from "./token-resource.js";
 import { clusterTokenServerSchema, tokenServerSchema } from "./token-server.js";
 
 export interface PrinterColumn {
@@ -187,9 +188,20 @@ export function clusterTokenServerCrd(): CustomResourceDefinition {
   });
 }
 
+export function tokenResourceCrd(): CustomResourceDefinition {
+  return crd({
+    kind: "TokenResource",
+    plural: "tokenresources",
+    shortNames: ["tres"],
+    scope: "Cluster",
+    schema: tokenResourceSchema,
+    columns: [READY, REASON, { name: "Description", type: "string", jsonPath: ".spec.description" }, AGE],
+  });
+}
+
 /** All of tokenplane's CRDs, in a fixed order. */
 export function customResourceDefinitions(): CustomResourceDefinition[] {
-  return [accessTokenCrd(), tokenServerCrd(), clusterTokenServerCrd()];
+  return [accessTokenCrd(), tokenServerCrd(), clusterTokenServerCrd(), tokenResourceCrd()];
 }
 
 export const CRDS_HEADER =

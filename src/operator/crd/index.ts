@@ -13,6 +13,7 @@ export type { Condition } from "./fields.js";
 export { conditionSchema } from "./fields.js";
 export * from "./access-token.js";
 export * from "./token-server.js";
+export * from "./token-resource.js";
 export { resolveAccessTokenSpec } from "./resolve.js";
 export type { ResolvedAccessTokenSpec } from "./resolve.js";
 export * from "./parse.js";

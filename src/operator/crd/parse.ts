@@ -3,6 +3,7 @@ import type { AccessToken, AccessTokenSpec } from "./access-token.js";
 import { accessTokenSchema, accessTokenSpecSchema } from "./access-token.js";
 import type { PlacedRule } from "./structural.js";
 import { toStructuralSchema } from "./structural.js";
+import { type TokenResource, tokenResourceSchema } from "./token-resource.js";
 import type { ClusterTokenServer, TokenServer } from "./token-server.js";
 import { clusterTokenServerSchema, tokenServerSchema } from "./token-server.js";
 
@@ -123,4 +124,8 @@ export function parseTokenServer(input: unknown): ParseResult<TokenServer> {
 
 export function parseClusterTokenServer(input: unknown): ParseResult<ClusterTokenServer> {
   return parseWith(clusterTokenServerSchema, input);
+}
+
+export function parseTokenResource(input: unknown): ParseResult<TokenResource> {
+  return parseWith(tokenResourceSchema, input);
 }

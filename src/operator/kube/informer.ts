@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { backoffDelay, sleep } from "../backoff.js";
+import type { ApiFailureLog } from "./api-failure-log.js";
 import {
   isGone,
   KubeError,
@@ -50,6 +51,8 @@ export interface InformerOptions<T extends KubeObject> {
   transform?: (obj: KubeObject) => T;
   /** Called with the reason each time the watch is restarted or the cache relisted. */
   onRestart?: (reason: "relist" | "closed" | "silent" | "error") => void;
+  /** Shared with the other caches, so an outage or missing CRDs are said once, not per cache. */
+  failures?: ApiFailureLog;
 }
 
 /**
@@ -175,10 +178,12 @@ export class Informer<T extends KubeObject> {
           retryAfterMs(err) ?? 0,
           backoffDelay(failures++, this.timing.backoffBaseMs, this.timing.backoffMaxMs),
         );
-        log.warn(
-          { informer: this.name, err: (err as Error).message, retryInMs: delay },
-          "list/watch failed; retrying",
-        );
+        if (this.options.failures) this.options.failures.failed(this.name, err, delay);
+        else
+          log.warn(
+            { informer: this.name, err: (err as Error).message, retryInMs: delay },
+            "list/watch failed; retrying",
+          );
         await sleep(delay, signal);
       }
     }
@@ -215,6 +220,7 @@ export class Informer<T extends KubeObject> {
         this.emit({ type: "updated", object: obj, old: before });
     }
     for (const [key, obj] of old) if (!fresh.has(key)) this.emit({ type: "deleted", object: obj, old: obj });
+    this.options.failures?.succeeded(this.name);
     for (const handler of this.relistHandlers) handler();
     if (!this.hasSynced) {
       this.hasSynced = true;
@@ -253,6 +259,7 @@ export class Informer<T extends KubeObject> {
         (event) => {
           if (failure) return;
           touch();
+          this.options.failures?.succeeded(this.name);
           failure = this.apply(event as WatchEvent<KubeObject>, advance);
           if (failure) abort.abort();
         },

@@ -26,6 +26,7 @@ export const CLUSTER_TOKEN_SERVERS = resource(
   "ClusterTokenServer",
   false,
 );
+export const TOKEN_RESOURCES = resource(API_GROUP, API_VERSION, "tokenresources", "TokenResource", false);
 export const SECRETS = resource("", "v1", "secrets", "Secret", true);
 export const NAMESPACES = resource("", "v1", "namespaces", "Namespace", false);
 export const EVENTS = resource("", "v1", "events", "Event", true);
