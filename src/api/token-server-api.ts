@@ -2,6 +2,7 @@ import type {
   AccessToken,
   CreateAccessTokenBody,
   CreateResourceBody,
+  UpdateResourceBody,
   IssuedAccessToken,
   Problem,
   RegenerateAccessTokenBody,
@@ -56,6 +57,8 @@ export interface TokenServerApi {
   getResource(name: string): Promise<Resource | undefined>;
   /** Registers a resource (409 ApiError when the name is taken). */
   createResource(body: CreateResourceBody): Promise<Resource>;
+  /** Changes its description and routes (`PATCH /api/v1/resources/:name`). */
+  updateResource(name: string, body: UpdateResourceBody): Promise<Resource>;
   /** Unregisters it; false when it was already gone; 409 ApiError while tokens use it. */
   deleteResource(name: string): Promise<boolean>;
   /** Resolves when the server is reachable, ready and accepts this client's credentials. */

@@ -80,6 +80,8 @@ export function httpTokenServerApi(conn: Connection & { watchIdleMs?: number }):
     getResource: (name) =>
       orUndefined(call<Resource>(conn, { method: "GET", path: `/api/v1/resources/${enc(name)}` })),
     createResource: (body) => call<Resource>(conn, { method: "POST", path: "/api/v1/resources", body }),
+    updateResource: (name, body) =>
+      call<Resource>(conn, { method: "PATCH", path: `/api/v1/resources/${enc(name)}`, body }),
     async deleteResource(name) {
       return (
         (await orUndefined(

@@ -122,15 +122,17 @@ export class TokenResourceReconciler {
         created = true;
         this.d.events.record(obj, "Normal", "Registered", `registered on ClusterTokenServer ${serverName}`);
       }
-      if (differs(parsed.value.spec, registered))
-        return await this.status(obj, {
-          status: "False",
-          reason: "OutOfSync",
-          message:
-            `resource ${name} is registered on ClusterTokenServer ${serverName} with another ` +
-            `description or other routes, and this server cannot change a registered resource; ` +
-            `delete the TokenResource (refused while tokens use it) and create it again`,
-        }).then(() => done(created));
+      const spec = parsed.value.spec;
+      if (differs(spec, registered)) {
+        // The spec is the truth: routes and description follow it, tokens keep their permissions.
+        await api.updateResource(name, { description: spec.description ?? "", routes: spec.routes ?? [] });
+        this.d.events.record(
+          obj,
+          "Normal",
+          "Updated",
+          `routes and description set on ClusterTokenServer ${serverName}`,
+        );
+      }
       await this.status(obj, {
         status: "True",
         reason: "Registered",

@@ -83,6 +83,8 @@ export function inProcessApi(deps: {
     watchTokens: (userId) => watchTokens(store, { userId }, tokenView),
     getResource: (name) => orUndefined(async () => resourceView(await registry.get(caller, name))),
     createResource: (body) => asApi(async () => resourceView(await registry.create(caller, body))),
+    updateResource: (name, body) =>
+      asApi(async () => resourceView(await registry.update(caller, name, body))),
     deleteResource: async (name) =>
       (await orUndefined(async () => {
         await registry.delete(caller, name);

@@ -92,7 +92,7 @@ describe("TokenResource", () => {
     expect((await env.server.admin("GET", `/api/v1/resources/${name}`)).status).toBe(404);
   });
 
-  it("says when the registered routes differ from the spec instead of pretending", async () => {
+  it("brings a registered resource's routes and description to the spec", async () => {
     const name = `legacy-${randomBytes(3).toString("hex")}`;
     await env.server.admin("POST", "/api/v1/resources", { body: { name, routes: [{ pathPrefix: "/old" }] } });
     await env.kube.create(`${GROUP_PATH}/tokenresources`, {
@@ -101,8 +101,13 @@ describe("TokenResource", () => {
       metadata: { name },
       spec: { routes: [{ pathPrefix: "/new" }] },
     });
-    const outOfSync = await resourceCondition(name, "False", "OutOfSync");
-    expect(outOfSync.status?.conditions?.[0]?.message).toContain(`resource ${name} is registered`);
+    await resourceCondition(name, "True", "Registered");
+    const onServer = await env.server.admin<{ description: string; routes: { pathPrefix: string }[] }>(
+      "GET",
+      `/api/v1/resources/${name}`,
+    );
+    expect(onServer.body.routes.map((r) => r.pathPrefix)).toEqual(["/new"]);
+    expect(onServer.body.description).toBe("");
     await env.kube.request("DELETE", trPath(name));
     await waitFor(async () => (await env.kube.get(trPath(name))) === undefined, {
       what: `TokenResource ${name} to be gone`,
