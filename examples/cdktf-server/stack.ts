@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 // In your own project: import { ... } from "tokenplane/cdktf";
 import {
@@ -19,6 +19,8 @@ import {
 export class ServerTokensStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    // Relative to where Terraform runs (cdktf.out/stacks/<id>): the state sits next to cdktf.json.
+    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
 
     const url = new TerraformVariable(this, "tokenplane_url", {
       type: "string",

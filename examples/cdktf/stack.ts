@@ -1,4 +1,4 @@
-import { TerraformStack, TerraformVariable } from "cdktf";
+import { LocalBackend, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider/index.js";
 // In your own project: import { ... } from "tokenplane/cdktf";
@@ -13,6 +13,9 @@ import { ClusterTokenServer, TokenplaneTokens } from "../../src/provider/index.j
 export class TokensStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    // Relative to where Terraform runs (cdktf.out/stacks/<id>): the state sits next to cdktf.json,
+    // and the synthesized JSON holds no absolute path of this machine.
+    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
 
     const kubeconfig = new TerraformVariable(this, "kubeconfig", {
       type: "string",

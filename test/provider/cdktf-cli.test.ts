@@ -22,7 +22,7 @@ const run = promisify(execFile);
 
 const canIsolateNetwork = spawnSync("unshare", ["-rn", "true"]).status === 0;
 
-/** Drops the `//` metadata CDKTF adds (paths, ids) and the local backend's absolute path. */
+/** Drops the `//` metadata CDKTF adds (paths, ids). */
 function comparable(tf: Record<string, unknown>): Record<string, unknown> {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
@@ -33,9 +33,7 @@ function comparable(tf: Record<string, unknown>): Record<string, unknown> {
         .map(([k, x]) => [k, strip(x)]),
     );
   };
-  const { terraform, ...rest } = strip(tf) as Record<string, unknown>;
-  const { backend: _backend, ...settings } = terraform as Record<string, unknown>;
-  return { ...rest, terraform: settings };
+  return strip(tf) as Record<string, unknown>;
 }
 
 describe("npx cdktf synth", () => {
@@ -61,6 +59,11 @@ describe("npx cdktf synth", () => {
       unknown
     >;
     expect(comparable(synthesized)).toEqual(comparable(inProcess));
+    // The state path is relative (next to cdktf.json): no path of this machine in the output.
+    expect(synthesized).toMatchObject({
+      terraform: { backend: { local: { path: "../../../terraform.tokenplane-example.tfstate" } } },
+    });
+    expect(JSON.stringify(synthesized)).not.toContain(ROOT.replace(/\/$/, ""));
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as {
       stacks: Record<string, unknown>;
     };
