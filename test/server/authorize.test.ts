@@ -209,6 +209,34 @@ describe.each(STORE_KINDS)("GET /api/v1/authorize (forward auth) on %s", (kind) 
     expect((await nginx("GET", "/api/orders", { authorization: "Bearer tps_nope" })).status).toBe(401);
   });
 
+  it("says why a token was refused, for machines: its code and the denial, as verify does", async () => {
+    const t = await create({
+      name: "why",
+      type: "custom",
+      permissions: ["orders:read"],
+      rateLimit: { limit: 1, window: "1m" },
+    });
+    const auth = { authorization: `Bearer ${t.token}` };
+    const forbidden = await nginx("DELETE", "/api/orders/7", auth);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body).toMatchObject({
+      code: "FORBIDDEN",
+      denial: { reason: "permission_missing", permission: "orders:delete" },
+    });
+    await nginx("GET", "/api/orders/7", auth);
+    const limited = await nginx("GET", "/api/orders/7", auth);
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({
+      code: "RATE_LIMITED",
+      denial: { reason: "limit_reached", limit: "rateLimit" },
+    });
+    // An unknown token is told nothing more than its code.
+    const unknown = await nginx("GET", "/api/orders/7", { authorization: "Bearer tps_unknown" });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).not.toHaveProperty("denial");
+    expect(JSON.stringify([forbidden.body, limited.body])).not.toContain(t.token);
+  });
+
   it("answers 429 with Retry-After and RateLimit headers when rate-limited", async () => {
     const t = await create({ name: "rl", type: "full-access", rateLimit: { limit: 2, window: "10s" } });
     const auth = { authorization: `Bearer ${t.token}` };

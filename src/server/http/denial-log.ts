@@ -1,5 +1,13 @@
 import type { VerifyCode, VerifyDenial } from "../../api/index.js";
+import { displayPrefix } from "../../core/index.js";
 import type { Logger } from "../logger.js";
+
+/** Only the display prefix of something shaped like a token: anything else may be a secret. */
+export const tokenPrefixOf = (credential: string): string | undefined =>
+  /^tp[sp]_/.test(credential) ? displayPrefix(credential) : undefined;
+
+/** Refusals logged a second at most (per endpoint); the rest are counted in one summary line. */
+export const DENIALS_LOGGED_PER_SECOND = 20;
 
 export interface DenialLine {
   code: VerifyCode;
@@ -13,7 +21,12 @@ export interface DenialLine {
  * tokens cannot fill the disk. What is dropped is counted and reported in one line once the
  * second is over (by a timer, so the count is not lost when the flood stops).
  */
-export function createDenialLog(log: Logger, perSecond: number, now: () => number = Date.now) {
+export function createDenialLog(
+  log: Logger,
+  perSecond: number,
+  now: () => number = Date.now,
+  what = "verification",
+) {
   let windowStart = -Infinity;
   let written = 0;
   let suppressed = 0;
@@ -24,7 +37,7 @@ export function createDenialLog(log: Logger, perSecond: number, now: () => numbe
     if (suppressed === 0) return;
     log.info(
       { suppressed },
-      `${suppressed} more refused verification(s) not logged (at most ${perSecond} a second)`,
+      `${suppressed} more refused ${what}(s) not logged (at most ${perSecond} a second)`,
     );
     suppressed = 0;
   };
@@ -44,7 +57,7 @@ export function createDenialLog(log: Logger, perSecond: number, now: () => numbe
         written++;
         log.info(
           { code: line.code, ...(line.denial ? { denial: line.denial } : {}), token: line.token },
-          "verification refused",
+          `${what} refused`,
         );
         return;
       }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import proxyaddr from "proxy-addr";
-import type { VerifyCode } from "../../api/index.js";
+import type { VerifyCode, VerifyDenial } from "../../api/index.js";
 import { allows } from "../../core/index.js";
 import {
   type AccessPolicy,
@@ -8,10 +8,12 @@ import {
   METHOD_ACTIONS,
   type PolicySnapshot,
 } from "../domain/access-policy.js";
+import { denialOf } from "../domain/denial.js";
 import type { ResolvedToken } from "../domain/principal.js";
 import type { Verifier, VerifyOutcome } from "../domain/verifier.js";
 import type { Logger } from "../logger.js";
 import { credentialFrom, originFrom } from "./credentials.js";
+import { createDenialLog, DENIALS_LOGGED_PER_SECOND, tokenPrefixOf } from "./denial-log.js";
 import { readBody, routeMetrics } from "./fast-io.js";
 import type { Metrics } from "./metrics.js";
 import { problem, sendProblem } from "./problem.js";
@@ -252,6 +254,7 @@ export function forwardAuth(deps: {
   failed: (res: ServerResponse, err: unknown) => void;
 }) {
   const observe = routeMetrics(deps.metrics, AUTHORIZE_PATH);
+  const denials = createDenialLog(deps.log, DENIALS_LOGGED_PER_SECOND, deps.now, "forward auth");
 
   return (req: IncomingMessage, res: ServerResponse, started: number): void => {
     const h = req.headers;
@@ -266,6 +269,7 @@ export function forwardAuth(deps: {
       headers: (string | number)[] = [],
       code?: VerifyCode,
       errors?: { field: string; message: string }[],
+      denial?: VerifyDenial,
     ): void => {
       if (status === 200) {
         // Allowing answers carry their complete header list (ALLOWED, ANONYMOUS, identityHeaders).
@@ -274,23 +278,29 @@ export function forwardAuth(deps: {
       } else {
         const extra: Record<string, string> = {};
         for (let i = 0; i < headers.length; i += 2) extra[String(headers[i])] = String(headers[i + 1]);
-        sendProblem(res, problem(status, TITLES[status] ?? "Error", detail, errors ? { errors } : {}), extra);
+        // A token's refusal says why for machines too: its code and the denial, as verify does.
+        const fields = {
+          ...(errors ? { errors } : {}),
+          ...(code ? { code } : {}),
+          ...(denial ? { denial } : {}),
+        };
+        sendProblem(res, problem(status, TITLES[status] ?? "Error", detail, fields), extra);
       }
       observe(label, status, started, code);
     };
-    const verdict = (outcome: VerifyOutcome): void => {
+    const verdict = (outcome: VerifyOutcome, permission: string, credential: string): void => {
       const code = outcome.code;
-      if (outcome.reason && deps.log.isLevelEnabled("debug"))
-        deps.log.debug({ code, reason: outcome.reason }, "forward auth refused");
       if (code === "VALID" && outcome.resolved) {
         const identity = identityHeaders(outcome.resolved);
         return answer(200, "", outcome.rate ? identity.concat(rateHeaders(outcome, false)) : identity, code);
       }
+      const denial = denialOf(outcome, permission);
+      denials.record({ code, denial, token: tokenPrefixOf(credential) });
       if (code === "USAGE_EXCEEDED") {
         const retry = refillSeconds(outcome, deps.now());
         // Credits that never refill will not come back by waiting.
-        if (retry === undefined) return answer(403, DETAIL_FOR[code], [], code);
-        return answer(429, DETAIL_FOR[code], ["retry-after", retry], code);
+        if (retry === undefined) return answer(403, DETAIL_FOR[code], [], code, undefined, denial);
+        return answer(429, DETAIL_FOR[code], ["retry-after", retry], code, undefined, denial);
       }
       const status = STATUS_FOR[code];
       answer(
@@ -298,6 +308,8 @@ export function forwardAuth(deps: {
         DETAIL_FOR[code],
         status === 401 ? ["www-authenticate", REALM] : rateHeaders(outcome, status === 429),
         code,
+        undefined,
+        denial,
       );
     };
 
@@ -344,8 +356,12 @@ export function forwardAuth(deps: {
           };
         },
       });
-      if (outcome instanceof Promise) outcome.then(verdict, (err: unknown) => deps.failed(res, err));
-      else verdict(outcome);
+      if (outcome instanceof Promise)
+        outcome.then(
+          (o) => verdict(o, permission, credential),
+          (err: unknown) => deps.failed(res, err),
+        );
+      else verdict(outcome, permission, credential);
     };
 
     const withPolicy = (body: Buffer | undefined): void => {

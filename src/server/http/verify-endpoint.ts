@@ -1,22 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { VerifyBody } from "../../api/index.js";
-import { displayPrefix } from "../../core/index.js";
 import { denialOf } from "../domain/denial.js";
 import type { Verifier, VerifyOutcome } from "../domain/verifier.js";
 import type { Logger } from "../logger.js";
 import { readBody, routeMetrics } from "./fast-io.js";
 import type { Metrics } from "./metrics.js";
-import { createDenialLog } from "./denial-log.js";
+import { createDenialLog, DENIALS_LOGGED_PER_SECOND, tokenPrefixOf } from "./denial-log.js";
 import { fieldErrors, problem, sendProblem } from "./problem.js";
 import { verifyAnswer } from "./verify-view.js";
 
 export const VERIFY_PATH = "/api/v1/verify";
-/** Refusals logged a second at most; the rest are counted in one summary line. */
-const DENIALS_LOGGED_PER_SECOND = 20;
 
-/** Only the display prefix of something shaped like a token: anything else may be a secret. */
-const tokenPrefix = (token: string): string | undefined =>
-  /^tp[sp]_/.test(token) ? displayPrefix(token) : undefined;
 const JSON_TYPE = /^application\/(.+\+)?json\b/i;
 
 /** `POST /api/v1/verify`: always 200 with the verdict, unless the request itself is wrong. */
@@ -38,7 +32,7 @@ export function verifyEndpoint(deps: {
       denials.record({
         code: outcome.code,
         denial: denialOf(outcome, input.permission),
-        token: tokenPrefix(input.token),
+        token: tokenPrefixOf(input.token),
       });
     }
     const payload = verifyAnswer(outcome, deps.now(), input.permission);
