@@ -84,7 +84,8 @@ describe("two replicas", () => {
     const follower = leader === a ? b : a;
     expect(follower.isLeader()).toBe(false);
     expect((await lease())?.spec.holderIdentity).toBe(leader.identity);
-    expect(follower.readiness()).toBeUndefined();
+    // A follower is ready too, once its caches have synced (leadership may come first).
+    await waitFor(() => follower.readiness() === undefined, { what: "the follower's caches to sync" });
 
     await env.apply("led", { type: "read-only" });
     await env.ready("led");
