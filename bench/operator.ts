@@ -26,12 +26,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import {
-  createKubeClient,
-  customResourceDefinitions,
-  OPERATOR_CLUSTER_RULES,
-  OPERATOR_NAMESPACE_RULES,
-} from "../src/operator/index.js";
+import { createKubeClient, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES } from "../src/operator/index.js";
+import { customResourceDefinitions } from "../src/crd/index.js";
 import { startKubeApi, type KubeApi, type KubeObject } from "../test/support/kube-api/index.js";
 import { atMost, type ScenarioResult, type Target } from "./scenario.js";
 

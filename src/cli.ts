@@ -273,7 +273,7 @@ program
   .description("print the CustomResourceDefinitions (AccessToken, TokenServer, ClusterTokenServer) as YAML")
   .addHelpText("after", "\nExample:\n  tokenplane crds | kubectl apply --server-side -f -")
   .action(async () => {
-    const { renderCrdsYaml } = await operatorPart();
+    const { renderCrdsYaml } = await import("./crd/index.js");
     process.stdout.write(renderCrdsYaml());
   });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { API_GROUP, API_VERSION } from "../operator/index.js";
+import { API_GROUP, API_VERSION } from "../crd/index.js";
 
 /*
  * AccessTokens, Secrets and Events as the CLI reads them from the API server: only the fields

@@ -1,4 +1,4 @@
-import { ROTATE_ANNOTATION } from "../operator/index.js";
+import { ROTATE_ANNOTATION } from "../crd/index.js";
 import {
   AccessTokenList,
   type AccessTokenObject,

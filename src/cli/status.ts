@@ -1,6 +1,7 @@
 import type { AccessToken } from "../api/index.js";
 import { ApiError, managementApi } from "../client/index.js";
-import { EMBEDDED_SERVER_NAME, MANAGED_BY_LABEL } from "../operator/index.js";
+import { MANAGED_BY_LABEL } from "../crd/index.js";
+import { EMBEDDED_SERVER_NAME } from "../crd/index.js";
 import {
   type AccessTokenObject,
   AccessTokenObject as AccessTokenSchema,

@@ -16,8 +16,8 @@ import {
   ROTATE_ANNOTATION,
   type RotationReason,
   type ServerRef,
-} from "./crd/index.js";
-import { ACCESS_TOKEN_DEFAULTS } from "./crd/index.js";
+} from "../crd/index.js";
+import { ACCESS_TOKEN_DEFAULTS } from "../crd/index.js";
 import {
   canonical,
   failureStatus,

@@ -3,7 +3,7 @@ import {
   accessTokenStatusSchema,
   type Condition,
   type RotationReason,
-} from "./crd/index.js";
+} from "../crd/index.js";
 import { findCondition, kubeTime, setCondition } from "./conditions.js";
 import type { Failure } from "./failures.js";
 

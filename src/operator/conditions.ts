@@ -1,4 +1,4 @@
-import type { Condition } from "./crd/index.js";
+import type { Condition } from "../crd/index.js";
 
 export type ConditionStatus = Condition["status"];
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { TokenServerApi } from "../api/index.js";
-import { ACCESS_TOKEN_LABEL, ACCESS_TOKEN_DEFAULTS } from "./crd/index.js";
+import { ACCESS_TOKEN_LABEL, ACCESS_TOKEN_DEFAULTS } from "../crd/index.js";
 import { canonical } from "./access-token-status.js";
 import { AccessTokenReconciler, expectationKey, type ReconcileHooks } from "./access-token-reconciler.js";
 import { clusterIdentity } from "./cluster-identity.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { API_GROUP, EMBEDDED_SERVER_NAME, GROUP_VERSION, MANAGED_BY_LABEL } from "./crd/index.js";
+import { API_GROUP, EMBEDDED_SERVER_NAME, GROUP_VERSION, MANAGED_BY_LABEL } from "../crd/index.js";
 import { isAlreadyExists, type KubeClient } from "./kube/client.js";
 import type { Informer } from "./kube/informer.js";
 import type { KubeObject } from "./kube/objects.js";

@@ -1,5 +1,5 @@
 /** The operator's public entry: run it, and the CRDs it serves (types, parse functions, YAML). */
-export * from "./crd/index.js";
+
 export { OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES, type PolicyRule } from "./rbac.js";
 export {
   DEFAULT_ADMIN_SECRET,

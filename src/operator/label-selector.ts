@@ -1,4 +1,4 @@
-import type { LabelSelector } from "./crd/index.js";
+import type { LabelSelector } from "../crd/index.js";
 
 /** Whether `labels` match a metav1.LabelSelector (an empty or absent selector matches everything). */
 export function matchesSelector(

@@ -1,5 +1,5 @@
-import type { RolloutRestartTarget } from "./crd/index.js";
-import { API_GROUP } from "./crd/index.js";
+import type { RolloutRestartTarget } from "../crd/index.js";
+import { API_GROUP } from "../crd/index.js";
 import { isNotFound, type KubeClient } from "./kube/client.js";
 import { DAEMON_SETS, DEPLOYMENTS, resourcePath, STATEFUL_SETS } from "./kube/resources.js";
 

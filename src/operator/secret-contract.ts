@@ -8,7 +8,7 @@ import {
   ROTATION_REASONS,
   type ResolvedAccessTokenSpec,
   type RotationReason,
-} from "./crd/index.js";
+} from "../crd/index.js";
 import type { ObjectMeta, Secret } from "./kube/objects.js";
 
 const TokenId = ServerTokenSchema.shape.id;

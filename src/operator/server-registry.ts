@@ -9,7 +9,7 @@ import {
   parseTokenServer,
   type LabelSelector,
   type ServerRef,
-} from "./crd/index.js";
+} from "../crd/index.js";
 import type { Informer } from "./kube/informer.js";
 import type { KubeClient } from "./kube/client.js";
 import type { KubeObject, Secret } from "./kube/objects.js";

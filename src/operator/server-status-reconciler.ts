@@ -5,7 +5,7 @@ import {
   parseClusterTokenServer,
   parseTokenServer,
   type TokenServerStatus,
-} from "./crd/index.js";
+} from "../crd/index.js";
 import { canonical } from "./access-token-status.js";
 import { setCondition } from "./conditions.js";
 import type { EventRecorder } from "./events.js";

@@ -9,7 +9,7 @@ import {
   parseTokenResource,
   type TokenResourceSpec,
   type TokenResourceStatus,
-} from "./crd/index.js";
+} from "../crd/index.js";
 import type { EventRecorder } from "./events.js";
 import { classifyFailure } from "./failures.js";
 import { isNotFound, type KubeClient } from "./kube/client.js";

@@ -4,7 +4,7 @@ import type {
   UpdateAccessTokenBody,
 } from "../api/index.js";
 import { parseDuration } from "../core/index.js";
-import type { ResolvedAccessTokenSpec } from "./crd/index.js";
+import type { ResolvedAccessTokenSpec } from "../crd/index.js";
 import { serverTokenName } from "./naming.js";
 
 /*

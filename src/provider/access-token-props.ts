@@ -1,5 +1,5 @@
 import type { Action, TokenKind, TokenType } from "../core/index.js";
-import type { DeletionPolicy, RefillInterval, RolloutTargetKind, ServerKind } from "../operator/index.js";
+import type { DeletionPolicy, RefillInterval, RolloutTargetKind, ServerKind } from "../crd/index.js";
 
 /*
  * The AccessToken spec as construct props: the CRD's field names and types, with the CRD's

@@ -1,4 +1,4 @@
-import type { ServerKind } from "../operator/index.js";
+import type { ServerKind } from "../crd/index.js";
 import type { ServerRefProps } from "./access-token-props.js";
 import type { ManifestResource } from "./cdktf.js";
 

@@ -1,4 +1,4 @@
-import { GROUP_VERSION, ROTATE_ANNOTATION } from "../operator/index.js";
+import { GROUP_VERSION, ROTATE_ANNOTATION } from "../crd/index.js";
 import type { ObjectMetaInput } from "./problems.js";
 
 /*

@@ -1,4 +1,4 @@
-import type { FieldError } from "../operator/index.js";
+import type { FieldError } from "../crd/index.js";
 import {
   formatFieldError,
   GROUP_VERSION,
@@ -6,7 +6,7 @@ import {
   parseClusterTokenServer,
   parseTokenServer,
   parseTokenResource,
-} from "../operator/index.js";
+} from "../crd/index.js";
 
 /*
  * Synth-time checks. The CRD's own parse functions decide what a valid spec is, so a mistake

@@ -1,5 +1,5 @@
-import type { ROUTE_METHODS } from "../operator/index.js";
-import { EMBEDDED_SERVER_NAME } from "../operator/index.js";
+import type { ROUTE_METHODS } from "../crd/index.js";
+import { EMBEDDED_SERVER_NAME } from "../crd/index.js";
 import type { PermissionString } from "./access-token-props.js";
 import type { ManifestResource } from "./cdktf.js";
 import { Construct, isUnresolved, manifestResource } from "./cdktf.js";

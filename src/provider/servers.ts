@@ -1,5 +1,5 @@
-import type { ServerKind } from "../operator/index.js";
-import { EMBEDDED_SERVER_NAME } from "../operator/index.js";
+import type { ServerKind } from "../crd/index.js";
+import { EMBEDDED_SERVER_NAME } from "../crd/index.js";
 import type { ServerRefProps } from "./access-token-props.js";
 import type { ManifestResource } from "./cdktf.js";
 import { Construct, isUnresolved, manifestResource } from "./cdktf.js";

@@ -1,4 +1,4 @@
-import { GROUP_VERSION } from "../operator/index.js";
+import { GROUP_VERSION } from "../crd/index.js";
 import type { AccessTokenProps, ServerRefProps } from "./access-token-props.js";
 import type { ManifestResource, ResourceDataSource } from "./cdktf.js";
 import {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { customResourceDefinitions } from "../../src/operator/index.js";
+import { customResourceDefinitions } from "../../src/crd/index.js";
 import { renderChart, type KubeObject } from "../support/helm.js";
 import { startKubeApi, type KubeApi } from "../support/kube-api/index.js";
 import { manifestProblems, type Manifest } from "./manifest-checks.js";

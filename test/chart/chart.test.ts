@@ -1,12 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  customResourceDefinitions,
-  parseTokenResource,
-  OPERATOR_CLUSTER_RULES,
-  OPERATOR_NAMESPACE_RULES,
-} from "../../src/operator/index.js";
+import { OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES } from "../../src/operator/index.js";
+import { customResourceDefinitions, parseTokenResource } from "../../src/crd/index.js";
 import type { KubeObject, Rendered } from "../support/helm.js";
 import { lintChart, renderChart, renderError } from "../support/helm.js";
 
@@ -261,7 +257,7 @@ describe("helm template with the default values", () => {
     expect(containerOf(r).image).toBe(`ghcr.io/tokenplane/tokenplane:${chart.appVersion}`);
   });
 
-  it("installs exactly the CRDs generated from src/operator/crd", async () => {
+  it("installs exactly the CRDs generated from src/crd", async () => {
     const withCrds = await renderChart({}, { includeCrds: true });
     expect(withCrds.all("CustomResourceDefinition")).toEqual(customResourceDefinitions());
   });

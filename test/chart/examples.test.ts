@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Environment } from "@marcbachmann/cel-js";
 import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parseAccessToken, parseClusterTokenServer, parseTokenServer } from "../../src/operator/index.js";
+import { parseAccessToken, parseClusterTokenServer, parseTokenServer } from "../../src/crd/index.js";
 import { customResourceErrors } from "../support/crd-validator.js";
 
 /*

@@ -1,4 +1,4 @@
-import type { CustomResourceDefinition } from "../../src/operator/index.js";
+import type { CustomResourceDefinition } from "../../src/crd/index.js";
 
 /*
  * What kube-apiserver (and, for references between objects, the cluster) would refuse in the

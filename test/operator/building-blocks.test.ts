@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AccessToken as ServerToken } from "../../src/api/index.js";
-import { resolveAccessTokenSpec, type AccessTokenInput, parseAccessToken } from "../../src/operator/index.js";
+import { resolveAccessTokenSpec, type AccessTokenInput, parseAccessToken } from "../../src/crd/index.js";
 import { failureStatus, readyStatus } from "../../src/operator/access-token-status.js";
 import { setCondition } from "../../src/operator/conditions.js";
 import { Expectations } from "../../src/operator/expectations.js";

@@ -3,11 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  customResourceDefinitions,
-  OPERATOR_CLUSTER_RULES,
-  OPERATOR_NAMESPACE_RULES,
-} from "../../src/operator/index.js";
+import { OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES } from "../../src/operator/index.js";
+import { customResourceDefinitions } from "../../src/crd/index.js";
 import { runCli, startCli } from "../support/cli.js";
 import { startKubeApi, type KubeApi, type KubeObject } from "../support/kube-api/index.js";
 import { waitFor } from "../support/wait.js";

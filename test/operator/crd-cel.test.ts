@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { isDuration, parseDuration, TOKEN_KINDS, TOKEN_TYPES } from "../../src/core/index.js";
-import type { JSONSchemaProps, PlacedRule } from "../../src/operator/index.js";
+import type { JSONSchemaProps, PlacedRule } from "../../src/crd/index.js";
 import {
   accessTokenCrd,
   accessTokenSchema,
@@ -19,7 +19,7 @@ import {
   parseAccessToken,
   parseClusterTokenServer,
   toStructuralSchema,
-} from "../../src/operator/index.js";
+} from "../../src/crd/index.js";
 
 /*
  * The CEL rules run here as the API server would run them, with cel-js standing in for cel-go.

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AccessTokenInput, FieldError } from "../../src/operator/index.js";
+import type { AccessTokenInput, FieldError } from "../../src/crd/index.js";
 import {
   ACCESS_TOKEN_DEFAULTS,
   exampleAccessToken,
@@ -12,7 +12,7 @@ import {
   parseClusterTokenServer,
   parseTokenServer,
   resolveAccessTokenSpec,
-} from "../../src/operator/index.js";
+} from "../../src/crd/index.js";
 
 type Spec = AccessTokenInput["spec"];
 

@@ -1,7 +1,8 @@
 import { isIP } from "node:net";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import type { CustomResourceDefinition, JSONSchemaProps } from "../../src/operator/index.js";
+import type { CustomResourceDefinition, JSONSchemaProps } from "../../src/crd/index.js";
+import { tokenServerCrd } from "../../src/crd/index.js";
 import {
   accessTokenCrd,
   clusterTokenServerCrd,
@@ -10,8 +11,7 @@ import {
   exampleClusterTokenServer,
   exampleTokenServer,
   structuralProblems,
-  tokenServerCrd,
-} from "../../src/operator/index.js";
+} from "../../src/crd/index.js";
 
 /** Keywords a CRD's openAPIV3Schema may use here; anything else is a converter bug. */
 const KEYWORDS = new Set([

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { customResourceDefinitions, renderCrdsYaml } from "../../src/operator/index.js";
+import { customResourceDefinitions, renderCrdsYaml } from "../../src/crd/index.js";
 
 const CHART_FILE = new URL("../../charts/tokenplane/crds/tokenplane.dev_crds.yaml", import.meta.url);
 
@@ -20,8 +20,8 @@ describe("renderCrdsYaml", () => {
     const checkedIn = readFileSync(CHART_FILE, "utf8");
     expect(
       checkedIn === renderCrdsYaml(),
-      "charts/tokenplane/crds/tokenplane.dev_crds.yaml is out of date with src/operator/crd. " +
-        "Regenerate it with: npx tsx src/operator/crd/write-crds.ts",
+      "charts/tokenplane/crds/tokenplane.dev_crds.yaml is out of date with src/crd. " +
+        "Regenerate it with: npx tsx src/crd/write-crds.ts",
     ).toBe(true);
   });
 });

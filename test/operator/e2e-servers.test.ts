@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EMBEDDED_SERVER_NAME } from "../../src/operator/index.js";
+import { EMBEDDED_SERVER_NAME } from "../../src/crd/index.js";
 import {
   GROUP_PATH,
   readyCondition,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { displayPrefix } from "../../src/core/index.js";
-import { ROTATE_ANNOTATION, serverUserName } from "../../src/operator/index.js";
+import { serverUserName } from "../../src/operator/index.js";
+import { ROTATE_ANNOTATION } from "../../src/crd/index.js";
 import { readyCondition, startOperatorEnv, type OperatorEnv } from "../support/operator-env.js";
 import { waitFor } from "../support/wait.js";
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  customResourceDefinitions,
   OPERATOR_CLUSTER_RULES,
   OPERATOR_NAMESPACE_RULES,
   runOperator,
   type RunningOperator,
 } from "../../src/operator/index.js";
+import { customResourceDefinitions } from "../../src/crd/index.js";
 import { createLogger } from "../../src/server/index.js";
 import { startKubeApi, type KubeApi, type KubeObject } from "../support/kube-api/index.js";
 import { FAST_LEASE, fastTiming } from "../support/operator-env.js";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROTATE_ANNOTATION, type RunningOperator } from "../../src/operator/index.js";
+import { type RunningOperator } from "../../src/operator/index.js";
+import { ROTATE_ANNOTATION } from "../../src/crd/index.js";
 import type { KubeApi } from "../support/kube-api/index.js";
 import { startKubeProxy, type KubeProxy, type ProxiedRequest } from "../support/kube-proxy.js";
 import { FAST_LEASE, fastTiming, startOperatorEnv, type OperatorEnv } from "../support/operator-env.js";

@@ -1,14 +1,14 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessToken as ServerToken, Page } from "../../src/api/index.js";
+import { serverUserName } from "../../src/operator/index.js";
 import {
   accessTokenStatusSchema,
   formatPath,
   parseAccessToken,
   parseClusterTokenServer,
   parseTokenServer,
-  serverUserName,
-} from "../../src/operator/index.js";
+} from "../../src/crd/index.js";
 import type { Outcome } from "../../src/operator/access-token-reconciler.js";
 import { Informer, type Change } from "../../src/operator/kube/informer.js";
 import type { KubeClient, WatchEvent } from "../../src/operator/kube/client.js";

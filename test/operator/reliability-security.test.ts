@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   OPERATOR_CLUSTER_RULES,
   OPERATOR_NAMESPACE_RULES,
-  ROTATE_ANNOTATION,
   type PolicyRule,
 } from "../../src/operator/index.js";
+import { ROTATE_ANNOTATION } from "../../src/crd/index.js";
 import type { KubeApi } from "../support/kube-api/index.js";
 import { startKubeProxy, type KubeProxy } from "../support/kube-proxy.js";
 import {

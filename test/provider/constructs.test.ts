@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Testing, TerraformVariable } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { TOKEN_SEARCH_PATTERN } from "../../src/core/index.js";
-import { exampleAccessToken } from "../../src/operator/index.js";
+import { exampleAccessToken } from "../../src/crd/index.js";
 import type { AccessTokenProps, TokenplaneAccessToken } from "../../src/provider/index.js";
 import {
   ClusterTokenServer,

@@ -6,8 +6,9 @@ import type {
   ClusterTokenServerInput,
   JSONSchemaProps,
   TokenServerInput,
-} from "../../src/operator/index.js";
-import { accessTokenCrd, clusterTokenServerCrd, tokenServerCrd } from "../../src/operator/index.js";
+} from "../../src/crd/index.js";
+import { tokenServerCrd } from "../../src/crd/index.js";
+import { accessTokenCrd, clusterTokenServerCrd } from "../../src/crd/index.js";
 import type {
   AccessTokenProps,
   ClusterTokenServerSpecProps,

@@ -2,8 +2,8 @@ import { isIP } from "node:net";
 import { Environment } from "@marcbachmann/cel-js";
 import { Ajv } from "ajv";
 import type { ValidateFunction } from "ajv";
-import type { CustomResourceDefinition, JSONSchemaProps } from "../../src/operator/index.js";
-import { customResourceDefinitions } from "../../src/operator/index.js";
+import type { CustomResourceDefinition, JSONSchemaProps } from "../../src/crd/index.js";
+import { customResourceDefinitions } from "../../src/crd/index.js";
 
 /*
  * What the API server checks when a custom resource is created, taken from the CRD objects the

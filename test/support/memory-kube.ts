@@ -3,7 +3,7 @@ import {
   clusterTokenServerSchema,
   formatPath,
   tokenServerSchema,
-} from "../../src/operator/index.js";
+} from "../../src/crd/index.js";
 import { KubeError, type CallOptions, type KubeClient, type Query } from "../../src/operator/kube/client.js";
 import type { Informer } from "../../src/operator/kube/informer.js";
 import type { KubeObject } from "../../src/operator/kube/objects.js";

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { FINALIZER, ROTATE_ANNOTATION } from "../../src/operator/index.js";
+import { FINALIZER } from "../../src/operator/index.js";
+import { ROTATE_ANNOTATION } from "../../src/crd/index.js";
 import { SECRET_ANNOTATIONS } from "../../src/operator/secret-contract.js";
 
 /*

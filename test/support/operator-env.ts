@@ -4,10 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { VerifyResult } from "../../src/api/index.js";
 import {
-  type AccessTokenInput,
   type ControllerTiming,
   createKubeClient,
-  customResourceDefinitions,
   type KubeClient,
   type LeaderElectionTiming,
   OPERATOR_CLUSTER_RULES,
@@ -16,6 +14,7 @@ import {
   runOperator,
   type RunningOperator,
 } from "../../src/operator/index.js";
+import { type AccessTokenInput, customResourceDefinitions } from "../../src/crd/index.js";
 import { createLogger, type ServerOptions } from "../../src/server/index.js";
 import { registerResource } from "./fixtures.js";
 import { startKubeApi, type KubeApi, type KubeObject } from "./kube-api/index.js";

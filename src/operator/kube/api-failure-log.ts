@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { API_GROUP } from "../crd/index.js";
+import { API_GROUP } from "../../crd/index.js";
 import { KubeError } from "./client.js";
 
 export const INSTALL_CRDS_HINT = "tokenplane crds | kubectl apply --server-side -f -";

@@ -1,4 +1,4 @@
-import { API_GROUP, API_VERSION } from "../crd/index.js";
+import { API_GROUP, API_VERSION } from "../../crd/index.js";
 
 /** A resource the operator reads or writes, and where the API serves it. */
 export interface ResourceType {

@@ -1,4 +1,4 @@
-import type { TokenKind, TokenType } from "../../core/index.js";
+import type { TokenKind, TokenType } from "../core/index.js";
 import type { DeletionPolicy, ServerKind } from "./names.js";
 import { EMBEDDED_SERVER_NAME } from "./names.js";
 

@@ -205,7 +205,7 @@ export function customResourceDefinitions(): CustomResourceDefinition[] {
 }
 
 export const CRDS_HEADER =
-  "# tokenplane CustomResourceDefinitions, generated from src/operator/crd by `tokenplane crds`.\n# Do not edit: change the zod schemas and regenerate.\n";
+  "# tokenplane CustomResourceDefinitions, generated from src/crd by `tokenplane crds`.\n# Do not edit: change the zod schemas and regenerate.\n";
 
 /** Every CRD as one multi-document YAML string; the same input always gives the same bytes. */
 export function renderCrdsYaml(): string {

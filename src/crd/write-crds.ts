@@ -1,5 +1,5 @@
 /**
- * Regenerates the Helm chart's CRDs: `npx tsx src/operator/crd/write-crds.ts`.
+ * Regenerates the Helm chart's CRDs: `npx tsx src/crd/write-crds.ts`.
  * (`tokenplane crds > charts/tokenplane/crds/tokenplane.dev_crds.yaml` writes the same bytes.)
  */
 import { writeFileSync } from "node:fs";

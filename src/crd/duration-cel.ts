@@ -1,4 +1,4 @@
-import { parseDuration } from "../../core/index.js";
+import { parseDuration } from "../core/index.js";
 
 /*
  * Durations in CEL. Kubernetes CEL's duration() only knows Go units (h, m, s, ms, us, ns), not the

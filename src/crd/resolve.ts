@@ -1,5 +1,5 @@
-import type { TokenKind, TokenType } from "../../core/index.js";
-import { parseDuration } from "../../core/index.js";
+import type { TokenKind, TokenType } from "../core/index.js";
+import { parseDuration } from "../core/index.js";
 import type {
   AccessToken,
   CreditsSpec,
