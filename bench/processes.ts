@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { GC_HOOK_ARGS, rssAfterGcMb } from "./resident-memory.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -8,6 +9,8 @@ export interface Proc {
   url: string;
   pid: number;
   child: ChildProcess;
+  /** Resident memory after a forced full GC, MB (token servers only: see gc-hook.mjs). */
+  rssAfterGcMb(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ function spawnListening(
           url: `http://127.0.0.1:${port}`,
           pid: child.pid ?? 0,
           child,
+          rssAfterGcMb: () => rssAfterGcMb(child),
           stop: async () => {
             child.kill("SIGTERM");
             await exited;
@@ -76,5 +80,9 @@ export function startBaseline(answer: string, getHeaders: Record<string, string>
 
 /** `tokenplane server` from dist/, as users run it (default log level: the fast path logs nothing per request). */
 export function startTokenServer(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Proc> {
-  return spawnListening([CLI, "server", "--port", "0", "--host", "127.0.0.1", ...args], env, "token server");
+  return spawnListening(
+    [...GC_HOOK_ARGS, CLI, "server", "--port", "0", "--host", "127.0.0.1", ...args],
+    env,
+    "token server",
+  );
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensurePostgresBinariesExecutable } from "../test/support/postgres-binaries.js";
 import { httpThroughput } from "./http-throughput.js";
-import { memory } from "./memory.js";
+import { embeddedMemory, memory } from "./memory.js";
 import { postgresThroughput } from "./postgres-throughput.js";
 import type { ScenarioResult } from "./scenario.js";
 import { startup } from "./startup.js";
@@ -83,6 +83,7 @@ const run = async (name: string, scenario: () => Promise<ScenarioResult | undefi
 await run("http", () => httpThroughput(seconds));
 await run("postgres", () => withPostgres((url) => postgresThroughput(url, seconds)));
 await run("startup", () => startup());
+await run("memory", () => embeddedMemory());
 await run("memory", () => withPostgres((url) => memory(url)));
 await run("operator", operatorScenario);
 

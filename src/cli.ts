@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, before any module allocates: see young-generation.ts.
+import "./cli/young-generation.js";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync, readFileSync } from "node:fs";
