@@ -26,11 +26,11 @@ import {
   readyStatus,
   usableStatus,
 } from "./access-token-status.js";
-import type { EventRecorder } from "./events.js";
-import type { Expectations } from "./expectations.js";
+import type { EventRecorder } from "./runtime/events.js";
+import type { Expectations } from "./runtime/expectations.js";
 import { classifyFailure, type Failure } from "./failures.js";
 import { isAlreadyExists, isNotFound, isRefused, type KubeClient } from "./kube/client.js";
-import type { Informer } from "./kube/informer.js";
+import type { Informer } from "./runtime/informer.js";
 import type { KubeObject, Secret } from "./kube/objects.js";
 import { ACCESS_TOKENS, resourcePath, SECRETS } from "./kube/resources.js";
 import type { OperatorMetrics } from "./metrics.js";

@@ -5,8 +5,8 @@ import { canonical } from "./access-token-status.js";
 import { AccessTokenReconciler, expectationKey, type ReconcileHooks } from "./access-token-reconciler.js";
 import { clusterIdentity } from "./cluster-identity.js";
 import { registerEmbeddedServer, type EmbeddedRegistration } from "./embedded-registration.js";
-import { createEventRecorder, type EventRecorder } from "./events.js";
-import { Expectations } from "./expectations.js";
+import { createEventRecorder, type EventRecorder } from "./runtime/events.js";
+import { Expectations } from "./runtime/expectations.js";
 import { type KubeClient, retryAfterMs } from "./kube/client.js";
 import { type ApiFailureLog, createApiFailureLog, INSTALL_CRDS_HINT } from "./kube/api-failure-log.js";
 import {
@@ -15,7 +15,7 @@ import {
   Informer,
   type InformerTiming,
   withoutManagedFields,
-} from "./kube/informer.js";
+} from "./runtime/informer.js";
 import type { KubeObject, Secret } from "./kube/objects.js";
 import {
   ACCESS_TOKENS,
@@ -32,7 +32,7 @@ import { ServerStatusReconciler } from "./server-status-reconciler.js";
 import { TokenResourceReconciler } from "./token-resource-reconciler.js";
 import { TokenStreams } from "./token-streams.js";
 import { UserDirectory } from "./users.js";
-import { WorkQueue } from "./work-queue.js";
+import { WorkQueue } from "./runtime/work-queue.js";
 
 export interface ControllerTiming {
   /** Every object is re-checked this often (and the token server with it). */

@@ -12,8 +12,8 @@ export {
   type TokenServerMode,
 } from "./operator.js";
 export { DEFAULT_CONTROLLER_TIMING, type ControllerTiming } from "./controller.js";
-export { DEFAULT_LEADER_ELECTION_TIMING, type LeaderElectionTiming } from "./leader-election.js";
-export { DEFAULT_INFORMER_TIMING, type InformerTiming } from "./kube/informer.js";
+export { DEFAULT_LEADER_ELECTION_TIMING, type LeaderElectionTiming } from "./runtime/leader-election.js";
+export { DEFAULT_INFORMER_TIMING, type InformerTiming } from "./runtime/informer.js";
 export { FINALIZER, type ReconcileHooks } from "./access-token-reconciler.js";
 export { RESTARTED_AT_ANNOTATION } from "./rollout.js";
 export { EMBEDDED_ANNOTATION } from "./embedded-registration.js";
