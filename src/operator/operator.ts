@@ -10,7 +10,7 @@ import {
   type ServerOptions,
   startServer,
 } from "../server/index.js";
-import type { ReconcileHooks } from "./access-token-reconciler.js";
+import type { ReconcileHooks } from "./access-token/context.js";
 import { Controller, type ControllerTiming, DEFAULT_CONTROLLER_TIMING } from "./controller.js";
 import type { EmbeddedRegistration } from "./embedded-registration.js";
 import { createKubeClient } from "./kube/client.js";

@@ -1,5 +1,6 @@
 import type { TokenServerApi } from "../../src/api/index.js";
-import { AccessTokenReconciler, expectationKey } from "../../src/operator/access-token-reconciler.js";
+import { expectationKey } from "../../src/operator/access-token/cached-write.js";
+import { AccessTokenReconciler } from "../../src/operator/access-token/reconciler.js";
 import { createEventRecorder, type EventRecorder } from "../../src/operator/runtime/events.js";
 import { Expectations } from "../../src/operator/runtime/expectations.js";
 import type { KubeObject, Secret } from "../../src/operator/kube/objects.js";
