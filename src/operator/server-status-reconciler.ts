@@ -6,7 +6,7 @@ import {
   parseTokenServer,
   type TokenServerStatus,
 } from "../crd/index.js";
-import { canonical } from "./access-token-status.js";
+import { canonical } from "./canonical.js";
 import { setCondition } from "./conditions.js";
 import type { EventRecorder } from "./runtime/events.js";
 import { classifyFailure } from "./failures.js";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { ApiError, type Resource, resourceNameField } from "../api/index.js";
-import { canonical } from "./access-token-status.js";
+import { canonical } from "./canonical.js";
 import { setCondition } from "./conditions.js";
 import {
   API_GROUP,

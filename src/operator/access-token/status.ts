@@ -1,5 +1,6 @@
 import type { AccessTokenStatus } from "../../crd/index.js";
-import { canonical, type IssuedState } from "../access-token-status.js";
+import type { IssuedState } from "../access-token-status.js";
+import { canonical } from "../canonical.js";
 import { isNotFound } from "../kube/client.js";
 import type { KubeObject } from "../kube/objects.js";
 import { renewalTime } from "../token-settings.js";
