@@ -54,6 +54,8 @@ export interface AccessTokenCase {
   spec: ResolvedAccessTokenSpec;
   ref: AccessTokenRef;
   secretState: SecretState;
+  /** The Secret as classified, when it may be written (this AccessToken's own, or adoptable). */
+  secret: Secret | undefined;
   /** What the Secret records, when it is this AccessToken's own. */
   issuance: Issuance | undefined;
   /** The reconcile's clock reading: every decision in it uses the same one. */

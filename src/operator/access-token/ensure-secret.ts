@@ -61,9 +61,8 @@ export async function ensureSecret(
   refused: Set<string>,
 ): Promise<string[]> {
   const { ref, spec, key } = c;
-  const owned = c.secretState.state === "owned" || c.secretState.state === "adoptable";
+  const { secret } = c;
   const secretKey = `${ref.namespace}/${spec.secret.name}`;
-  const secret = owned ? d.secrets.get(secretKey) : undefined;
   const desired = desiredSecret(ref, spec, step.issuance, step.token.expiresAt, secret);
   if (step.issued) await d.hooks.beforeSecretWrite?.(key);
   if (!secret) {

@@ -64,7 +64,11 @@ export class AccessTokenReconciler {
     const ref: AccessTokenRef = { name: meta.name, namespace: ns, uid: meta.uid ?? "" };
     const secretKey = `${ns}/${spec.secret.name}`;
     if (!d.expectations.satisfied(expectationKey.secret(secretKey))) return { kind: "waiting" };
-    const secretState = classifySecret(d.secrets.get(secretKey), ref);
+    // One read of the Secret: what is decided and what is written come from the same view.
+    const cached = d.secrets.get(secretKey);
+    const secretState = classifySecret(cached, ref);
+    const writable = secretState.state === "owned" || secretState.state === "adoptable";
+    const secret = writable ? cached : undefined;
     const issuance = secretState.state === "owned" ? secretState.issuance : undefined;
     // What the caches alone say is due: a failure before the server answers reports it.
     const pending = planRotation({
@@ -79,7 +83,17 @@ export class AccessTokenReconciler {
     try {
       current = await ensureFinalizer(d, key, raw, spec.deletionPolicy);
       if (secretState.state === "conflict") throw new SecretConflict(conflictMessage(secretState.message));
-      return await this.converge({ key, raw: current, at, spec, ref, secretState, issuance, now: d.now() });
+      return await this.converge({
+        key,
+        raw: current,
+        at,
+        spec,
+        ref,
+        secretState,
+        secret,
+        issuance,
+        now: d.now(),
+      });
     } catch (err) {
       const failure: Failure =
         err instanceof SecretConflict
