@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { backoffDelay, sleep } from "./backoff.js";
+import { backoffDelay, sleep } from "./runtime/backoff.js";
 import { isRefused, type KubeClient, retryAfterMs } from "./kube/client.js";
 import type { KubeObject } from "./kube/objects.js";
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { API_GROUP, EMBEDDED_SERVER_NAME, GROUP_VERSION, MANAGED_BY_LABEL } from "../crd/index.js";
 import { isAlreadyExists, type KubeClient } from "./kube/client.js";
-import type { Informer } from "./kube/informer.js";
+import type { Informer } from "./runtime/informer.js";
 import type { KubeObject } from "./kube/objects.js";
 import { CLUSTER_TOKEN_SERVERS, resourcePath } from "./kube/resources.js";
 import { MANAGED_BY_VALUE } from "./secret-contract.js";

@@ -12,9 +12,10 @@ export {
   type TokenServerMode,
 } from "./operator.js";
 export { DEFAULT_CONTROLLER_TIMING, type ControllerTiming } from "./controller.js";
-export { DEFAULT_LEADER_ELECTION_TIMING, type LeaderElectionTiming } from "./leader-election.js";
-export { DEFAULT_INFORMER_TIMING, type InformerTiming } from "./kube/informer.js";
-export { FINALIZER, type ReconcileHooks } from "./access-token-reconciler.js";
+export { DEFAULT_LEADER_ELECTION_TIMING, type LeaderElectionTiming } from "./runtime/leader-election.js";
+export { DEFAULT_INFORMER_TIMING, type InformerTiming } from "./runtime/informer.js";
+export { FINALIZER } from "./access-token/finalize.js";
+export type { ReconcileHooks } from "./access-token/context.js";
 export { RESTARTED_AT_ANNOTATION } from "./rollout.js";
 export { EMBEDDED_ANNOTATION } from "./embedded-registration.js";
 export { MANAGED_BY_VALUE, PRIVATE_KEY_KEY, SECRET_ANNOTATIONS } from "./secret-contract.js";

@@ -10,11 +10,11 @@ import {
   type ServerOptions,
   startServer,
 } from "../server/index.js";
-import type { ReconcileHooks } from "./access-token-reconciler.js";
+import type { ReconcileHooks } from "./access-token/context.js";
 import { Controller, type ControllerTiming, DEFAULT_CONTROLLER_TIMING } from "./controller.js";
 import type { EmbeddedRegistration } from "./embedded-registration.js";
 import { createKubeClient } from "./kube/client.js";
-import { LeaderElector, type LeaderElectionTiming } from "./leader-election.js";
+import { LeaderElector, type LeaderElectionTiming } from "./runtime/leader-election.js";
 import { createOperatorMetrics } from "./metrics.js";
 import { type OpsServer, startOpsServer } from "./ops-server.js";
 

@@ -10,7 +10,7 @@ import {
   type LabelSelector,
   type ServerRef,
 } from "../crd/index.js";
-import type { Informer } from "./kube/informer.js";
+import type { Informer } from "./runtime/informer.js";
 import type { KubeClient } from "./kube/client.js";
 import type { KubeObject, Secret } from "./kube/objects.js";
 import { resourcePath, SECRETS } from "./kube/resources.js";

@@ -6,12 +6,12 @@ import {
   parseTokenServer,
   type TokenServerStatus,
 } from "../crd/index.js";
-import { canonical } from "./access-token-status.js";
+import { canonical } from "./canonical.js";
 import { setCondition } from "./conditions.js";
-import type { EventRecorder } from "./events.js";
+import type { EventRecorder } from "./runtime/events.js";
 import { classifyFailure } from "./failures.js";
 import { isNotFound, type KubeClient } from "./kube/client.js";
-import type { Informer } from "./kube/informer.js";
+import type { Informer } from "./runtime/informer.js";
 import type { KubeObject } from "./kube/objects.js";
 import { CLUSTER_TOKEN_SERVERS, resourcePath, TOKEN_SERVERS } from "./kube/resources.js";
 import { ServerProblem, type ServerRegistry } from "./server-registry.js";

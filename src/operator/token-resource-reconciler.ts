@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { ApiError, type Resource, resourceNameField } from "../api/index.js";
-import { canonical } from "./access-token-status.js";
+import { canonical } from "./canonical.js";
 import { setCondition } from "./conditions.js";
 import {
   API_GROUP,
@@ -10,10 +10,10 @@ import {
   type TokenResourceSpec,
   type TokenResourceStatus,
 } from "../crd/index.js";
-import type { EventRecorder } from "./events.js";
+import type { EventRecorder } from "./runtime/events.js";
 import { classifyFailure } from "./failures.js";
 import { isNotFound, type KubeClient } from "./kube/client.js";
-import type { Informer } from "./kube/informer.js";
+import type { Informer } from "./runtime/informer.js";
 import type { KubeObject } from "./kube/objects.js";
 import { resourcePath, TOKEN_RESOURCES } from "./kube/resources.js";
 import { ServerProblem, type ServerRegistry } from "./server-registry.js";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { AccessToken as ServerToken, TokenServerApi } from "../api/index.js";
-import { backoffDelay, sleep } from "./backoff.js";
+import { backoffDelay, sleep } from "./runtime/backoff.js";
 
 export interface StreamTarget {
   /** `ClusterTokenServer/central` */

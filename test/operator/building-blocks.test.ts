@@ -3,9 +3,9 @@ import type { AccessToken as ServerToken } from "../../src/api/index.js";
 import { resolveAccessTokenSpec, type AccessTokenInput, parseAccessToken } from "../../src/crd/index.js";
 import { failureStatus, readyStatus } from "../../src/operator/access-token-status.js";
 import { setCondition } from "../../src/operator/conditions.js";
-import { Expectations } from "../../src/operator/expectations.js";
+import { Expectations } from "../../src/operator/runtime/expectations.js";
 import { matchesSelector } from "../../src/operator/label-selector.js";
-import { microTime } from "../../src/operator/leader-election.js";
+import { microTime } from "../../src/operator/runtime/leader-election.js";
 import {
   classifySecret,
   desiredSecret,
@@ -14,7 +14,7 @@ import {
   secretDiffers,
 } from "../../src/operator/secret-contract.js";
 import { CREDITS_LIMIT_METADATA, needsNewSecret, settingsPatch } from "../../src/operator/token-settings.js";
-import { WorkQueue } from "../../src/operator/work-queue.js";
+import { WorkQueue } from "../../src/operator/runtime/work-queue.js";
 import { waitFor } from "../support/wait.js";
 
 /* The operator's pure parts and small machines, without Kubernetes or a token server. */

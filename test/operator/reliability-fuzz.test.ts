@@ -9,8 +9,8 @@ import {
   parseClusterTokenServer,
   parseTokenServer,
 } from "../../src/crd/index.js";
-import type { Outcome } from "../../src/operator/access-token-reconciler.js";
-import { Informer, type Change } from "../../src/operator/kube/informer.js";
+import type { Outcome } from "../../src/operator/access-token/context.js";
+import { Informer, type Change } from "../../src/operator/runtime/informer.js";
 import type { KubeClient, WatchEvent } from "../../src/operator/kube/client.js";
 import type { KubeObject, Secret } from "../../src/operator/kube/objects.js";
 import { ACCESS_TOKENS } from "../../src/operator/kube/resources.js";

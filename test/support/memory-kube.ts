@@ -5,7 +5,7 @@ import {
   tokenServerSchema,
 } from "../../src/crd/index.js";
 import { KubeError, type CallOptions, type KubeClient, type Query } from "../../src/operator/kube/client.js";
-import type { Informer } from "../../src/operator/kube/informer.js";
+import type { Informer } from "../../src/operator/runtime/informer.js";
 import type { KubeObject } from "../../src/operator/kube/objects.js";
 import { ApiError as FixtureError, invalid } from "./kube-api/api-error.js";
 import { prepareSecret, validateSecret } from "./kube-api/builtin-validation.js";

@@ -1,7 +1,8 @@
 import type { TokenServerApi } from "../../src/api/index.js";
-import { AccessTokenReconciler, expectationKey } from "../../src/operator/access-token-reconciler.js";
-import { createEventRecorder, type EventRecorder } from "../../src/operator/events.js";
-import { Expectations } from "../../src/operator/expectations.js";
+import { expectationKey } from "../../src/operator/access-token/cached-write.js";
+import { AccessTokenReconciler } from "../../src/operator/access-token/reconciler.js";
+import { createEventRecorder, type EventRecorder } from "../../src/operator/runtime/events.js";
+import { Expectations } from "../../src/operator/runtime/expectations.js";
 import type { KubeObject, Secret } from "../../src/operator/kube/objects.js";
 import { createOperatorMetrics } from "../../src/operator/metrics.js";
 import { MANAGED_SECRET_SELECTOR } from "../../src/operator/secret-contract.js";

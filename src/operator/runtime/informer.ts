@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { backoffDelay, sleep } from "../backoff.js";
-import type { ApiFailureLog } from "./api-failure-log.js";
+import { backoffDelay, sleep } from "./backoff.js";
+import type { ApiFailureLog } from "../kube/api-failure-log.js";
 import {
   isGone,
   KubeError,
@@ -8,9 +8,9 @@ import {
   type KubeStatus,
   retryAfterMs,
   type WatchEvent,
-} from "./client.js";
-import { type KubeObject, type ListResponse, objectKey } from "./objects.js";
-import { resourcePath, type ResourceType } from "./resources.js";
+} from "../kube/client.js";
+import { type KubeObject, type ListResponse, objectKey } from "../kube/objects.js";
+import { resourcePath, type ResourceType } from "../kube/resources.js";
 
 export interface InformerTiming {
   /** Asked of the server per watch; it ends the watch cleanly after this (client-go: 5-10 min). */

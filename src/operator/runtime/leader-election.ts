@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import { sleep } from "./backoff.js";
-import type { ApiFailureLog } from "./kube/api-failure-log.js";
-import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "./kube/client.js";
-import type { KubeObject } from "./kube/objects.js";
-import { LEASES, resourcePath } from "./kube/resources.js";
+import type { ApiFailureLog } from "../kube/api-failure-log.js";
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from "../kube/client.js";
+import type { KubeObject } from "../kube/objects.js";
+import { LEASES, resourcePath } from "../kube/resources.js";
 
 export interface LeaderElectionTiming {
   /** How long a lease is valid after its last renewal (client-go default 15 s). */

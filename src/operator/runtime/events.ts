@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import type { KubeClient } from "./kube/client.js";
-import type { KubeObject } from "./kube/objects.js";
-import { EVENTS, resourcePath } from "./kube/resources.js";
+import type { KubeClient } from "../kube/client.js";
+import type { KubeObject } from "../kube/objects.js";
+import { EVENTS, resourcePath } from "../kube/resources.js";
 
 export type EventType = "Normal" | "Warning";
 
