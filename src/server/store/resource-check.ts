@@ -1,3 +1,4 @@
+import { resourceOf } from "../../core/index.js";
 import { invalid } from "../domain/errors.js";
 import type { Sql } from "./database.js";
 
@@ -10,7 +11,6 @@ export async function requireRegistered(
   permissions: readonly string[],
   field = "permissions",
 ): Promise<void> {
-  const resourceOf = (p: string) => p.slice(0, p.lastIndexOf(":"));
   const names = [...new Set(permissions.map(resourceOf))].filter((n) => n !== "*");
   if (names.length === 0) return;
   const rows = await tx.query<{ name: string }>("SELECT name FROM resources WHERE name = ANY($1) FOR SHARE", [

@@ -1,4 +1,4 @@
-import type { TokenKind, TokenType } from "../../core/index.js";
+import { resourceOf, type TokenKind, type TokenType } from "../../core/index.js";
 import { conflict } from "../domain/errors.js";
 import type {
   Change,
@@ -231,9 +231,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
      * permission naming an unregistered resource).
      */
     async create(token: NewToken, secret: NewSecret, audit: AuditEntry): Promise<TokenRecord> {
-      const names = [...new Set(token.permissions.map((p) => p.slice(0, p.lastIndexOf(":"))))].filter(
-        (n) => n !== "*",
-      );
+      const names = [...new Set(token.permissions.map(resourceOf))].filter((n) => n !== "*");
       const values = [
         token.id,
         token.userId,
