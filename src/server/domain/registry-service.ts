@@ -1,6 +1,6 @@
 import type { CreateResourceBody, UpdateResourceBody } from "../../api/index.js";
 import { resourceOf } from "../../core/index.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 import { type Caller, requireAdmin, requirePermission } from "./caller.js";
 import { invalid, notFound } from "./errors.js";
 import type { ResourceRecord } from "./model.js";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { VerifyCode } from "../../api/index.js";
 import { type Action, allows, covers, splitPermission } from "../../core/index.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 import { checkRestrictions } from "./access-checks.js";
 import { REPLAYED_SIGNATURE } from "./denial.js";
 import type { CreditSpender } from "./credit-spender.js";
