@@ -12,7 +12,7 @@ import {
   VerifyBody,
 } from "../api/index.js";
 import type { Caller } from "./domain/caller.js";
-import { DomainError } from "./domain/errors.js";
+import { DomainError, notFound } from "./domain/errors.js";
 import { registryService } from "./domain/registry-service.js";
 import type { Store } from "./domain/store.js";
 import { StoreError } from "./domain/store-faults.js";
@@ -129,7 +129,13 @@ export function inProcessApi(deps: {
         const input = checkedBody(VerifyBody, body);
         return verifyResult(await deps.verifier.verify(input), deps.now(), input.permission);
       }),
-    watchTokens: (userId) => watchTokens(store, { userId }, tokenView),
+    watchTokens: (userId) => {
+      // A malformed id ends the watch at once with the 404 the HTTP stream would answer.
+      const valid = UserParams.safeParse({ userId });
+      if (valid.success) return watchTokens(store, valid.data, tokenView);
+      const refused = new ApiError(404, problemOf(notFound("user")));
+      return { next: () => Promise.reject(refused), close: () => undefined };
+    },
     getResource: (name) => orUndefined(async () => resourceView(await registry.get(caller, resource(name)))),
     createResource: (body) =>
       asApi(async () => resourceView(await registry.create(caller, validBody(CreateResourceBody, body)))),

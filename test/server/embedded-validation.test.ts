@@ -139,4 +139,15 @@ describe("the embedded API validates like HTTP", () => {
       expect(await api.deleteResource("no spaces")).toBe(false);
     }
   });
+
+  it("ends a watch of a malformed user id with the same 404", async () => {
+    const [inProcess, overHttp] = await Promise.all(
+      [embedded, remote].map((api) => {
+        const stream = api.watchTokens("not-a-uuid");
+        return refusal(stream.next()).finally(() => stream.close());
+      }),
+    );
+    expect(overHttp?.status).toBe(404);
+    expect(inProcess?.problem).toEqual(overHttp?.problem);
+  });
 });
