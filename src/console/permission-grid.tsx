@@ -1,6 +1,6 @@
-import type { Action } from "../core/index.js";
 import type { Resource } from "../api/index.js";
-import { ACTIONS, allows } from "./permissions.js";
+// The file, not core's entry: the entry also holds the token format, which needs node:crypto.
+import { ACTIONS, type Action, allows, resourceOf, splitPermission } from "../core/permissions.js";
 
 interface GridProps {
   /** Used for ids and accessible names; unique on the page. */
@@ -16,9 +16,8 @@ interface GridProps {
 function actionsOf(value: readonly string[], resource: string): Set<Action> {
   const out = new Set<Action>();
   for (const p of value) {
-    const i = p.lastIndexOf(":");
-    if (p.slice(0, i) !== resource) continue;
-    const a = p.slice(i + 1);
+    const { resource: r, action: a } = splitPermission(p);
+    if (r !== resource) continue;
     if (a === "*") ACTIONS.forEach((x) => out.add(x));
     else out.add(a as Action);
   }
@@ -37,7 +36,7 @@ function permissionsFor(resource: string, actions: Set<Action>): string[] {
  */
 export function PermissionGrid({ id, resources, value, onChange, held, describedBy }: GridProps) {
   const names = new Set(resources.map((r) => r.name));
-  const outside = value.filter((p) => !names.has(p.slice(0, p.lastIndexOf(":"))));
+  const outside = value.filter((p) => !names.has(resourceOf(p)));
 
   const set = (resource: string, actions: Set<Action>) => {
     const next: string[] = [...outside];

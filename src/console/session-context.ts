@@ -1,9 +1,9 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { Action } from "../core/index.js";
 import type { User } from "../api/index.js";
+// The file, not core's entry: the entry also holds the token format, which needs node:crypto.
+import { type Action, allows } from "../core/permissions.js";
 import type { Api } from "./api-client.js";
-import { allows } from "./permissions.js";
 
 /** Who is signed in and what their token may do (to hide what the API would refuse). */
 export interface Session {

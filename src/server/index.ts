@@ -152,7 +152,9 @@ export async function startServer(
             () => undefined,
             // A 503 from storage says what is missing (e.g. the LISTEN connection); anything else is generic.
             (err: unknown) =>
-              err instanceof DomainError && err.status === 503 ? err.message : "storage is unreachable",
+              err instanceof DomainError && err.code === "UNAVAILABLE"
+                ? err.message
+                : "storage is unreachable",
           ),
           timeout,
         ]);

@@ -288,11 +288,15 @@ describe("PostgreSQL stopped and started under load", () => {
       const outcome: unknown = await cutBetween.catch((err: unknown) => err);
       // With nobody listening for the client's 'error' event, this was an uncaught exception: a crash.
       expect(unhandled).toEqual([]);
-      expect(outcome).toMatchObject({ status: 503, title: "Service Unavailable" });
+      // Answered as 503 Service Unavailable (edge/error-status.ts) wherever it surfaces.
+      expect(outcome).toMatchObject({
+        code: "UNAVAILABLE",
+        fault: { kind: "unreachable", part: "database" },
+      });
       const cutDuring = store.db.transaction((tx) =>
         tx.query("SELECT pg_terminate_backend(pg_backend_pid())"),
       );
-      await expect(cutDuring).rejects.toMatchObject({ status: 503 });
+      await expect(cutDuring).rejects.toMatchObject({ code: "UNAVAILABLE" });
       // The pool hands out working connections afterwards.
       for (let i = 0; i < 5; i++) expect(await store.db.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
       expect(unhandled).toEqual([]);

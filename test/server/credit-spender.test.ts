@@ -3,14 +3,15 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCreditSpender } from "../../src/server/domain/credit-spender.js";
 import { createLogger } from "../../src/server/logger.js";
-import { openStore, type Store, SYSTEM_ACTOR } from "../../src/server/store/store.js";
+import { SYSTEM_ACTOR } from "../../src/server/domain/audit-entry.js";
+import { openStore, type SqlStore } from "../../src/server/store/store.js";
 import { createTestDatabase } from "../support/postgres.js";
 import { LogCapture, STORE_KINDS } from "../support/token-server.js";
 
 const audit = { actor: SYSTEM_ACTOR, action: "test", targetType: "token", targetId: null };
 
 describe.each(STORE_KINDS)("batched credit spending on %s", (kind) => {
-  let store: Store;
+  let store: SqlStore;
   let userId: string;
   beforeAll(async () => {
     let location: Parameters<typeof openStore>[0] = { kind: "pglite" };

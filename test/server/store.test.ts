@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DomainError } from "../../src/server/domain/errors.js";
+import { SYSTEM_ACTOR } from "../../src/server/domain/audit-entry.js";
+import type { NewToken } from "../../src/server/domain/store.js";
+import { StoreError } from "../../src/server/domain/store-faults.js";
 import type { Change } from "../../src/server/domain/model.js";
 import { createLogger } from "../../src/server/logger.js";
 import { MIGRATIONS } from "../../src/server/store/migrations.js";
-import { type NewToken, openStore, type Store, SYSTEM_ACTOR } from "../../src/server/store/store.js";
+import { openStore, type SqlStore } from "../../src/server/store/store.js";
 import { createTestDatabase } from "../support/postgres.js";
 import { LogCapture, STORE_KINDS, type StoreKind } from "../support/token-server.js";
 import { waitFor } from "../support/wait.js";
@@ -38,7 +40,7 @@ function newToken(userId: string, over: Partial<NewToken> = {}): NewToken {
 }
 
 describe.each(STORE_KINDS)("store on %s", (kind: StoreKind) => {
-  let store: Store;
+  let store: SqlStore;
   let location: Parameters<typeof openStore>[0];
   let userId: string;
   let n = 0;
@@ -87,9 +89,11 @@ describe.each(STORE_KINDS)("store on %s", (kind: StoreKind) => {
     const dup = await store.tokens
       .create(newToken(userId, { externalId: "e1" }), nextSecret(), audit("token.create"))
       .catch((e: unknown) => e);
-    expect(dup).toBeInstanceOf(DomainError);
-    expect((dup as DomainError).status).toBe(409);
-    expect((dup as DomainError).extra.existingId).toBe(t.id);
+    // The store says what happened; the sentence is the domain's.
+    expect(dup).toBeInstanceOf(StoreError);
+    expect((dup as StoreError).fault).toEqual({ kind: "external-id-taken", existingId: t.id });
+    expect((dup as StoreError).code).toBe("CONFLICT");
+    expect((dup as StoreError).extra.existingId).toBe(t.id);
   });
 
   it("never loses a concurrent update (read-modify-write under a row lock)", async () => {
@@ -197,7 +201,11 @@ describe.each(STORE_KINDS)("store on %s", (kind: StoreKind) => {
         audit("token.create"),
       )
       .catch((e: unknown) => e);
-    expect((bad as DomainError).extra.errors).toEqual([
+    expect((bad as StoreError).fault).toEqual({
+      kind: "unregistered-resources",
+      entries: [{ index: 1, resource: "ghost" }],
+    });
+    expect((bad as StoreError).extra.errors).toEqual([
       {
         field: "permissions[1]",
         message: 'unknown resource "ghost"; register it first (POST /api/v1/resources)',

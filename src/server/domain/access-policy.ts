@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Action } from "../../core/index.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 import { covers, foldPath, type Prefix, pathShape, prefixOf } from "./request-path.js";
 
 interface RouteRule {

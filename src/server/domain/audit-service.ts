@@ -1,4 +1,4 @@
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 import { type Caller, requirePermission } from "./caller.js";
 import type { AuditRecord, Page, PageRequest } from "./model.js";
 

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { displayPrefix, generateToken } from "../../core/index.js";
-import { type AuditEntry, type Store, SYSTEM_ACTOR } from "../store/store.js";
-import { DomainError } from "./errors.js";
+import { type AuditEntry, SYSTEM_ACTOR } from "./audit-entry.js";
+import type { Store } from "./store.js";
+import { StoreError } from "./store-faults.js";
 import { hashSecret, type Peppers } from "./peppers.js";
 import { adminTokenProblem } from "./secret-strength.js";
 
@@ -21,10 +22,6 @@ export function assertAdminToken(configured: string | undefined): void {
   if (configured === undefined) return;
   const problem = adminTokenProblem(configured);
   if (problem) throw new Error(`TOKENPLANE_ADMIN_TOKEN ${problem}`);
-}
-
-function isConflict(err: unknown): boolean {
-  return err instanceof DomainError && err.status === 409;
 }
 
 /**
@@ -57,7 +54,7 @@ export async function bootstrapAdmin(
         audit("user.create", "user", id),
       );
     } catch (err) {
-      if (!isConflict(err)) throw err;
+      if (!(err instanceof StoreError && err.fault.kind === "user-name-taken")) throw err;
       user = await store.users.findByName(ADMIN_USER);
     }
     if (!user) throw new Error("the admin user could not be created");
@@ -120,7 +117,8 @@ export async function bootstrapAdmin(
     );
   } catch (err) {
     // Another replica bootstrapped first; its token is the admin token.
-    if (isConflict(err)) return { tokenId: (err as DomainError).extra.existingId ?? "" };
+    if (err instanceof StoreError && err.fault.kind === "external-id-taken")
+      return { tokenId: err.fault.existingId ?? "" };
     throw err;
   }
   return adminToken ? { tokenId: id } : { tokenId: id, generated: plain };

@@ -1,5 +1,5 @@
 import { allows, type Action } from "../../core/index.js";
-import type { Actor } from "../store/store.js";
+import type { Actor } from "./audit-entry.js";
 import { forbidden } from "./errors.js";
 import type { Credits, RateLimit, UserRecord } from "./model.js";
 import type { ResolvedToken } from "./principal.js";

@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import { inspectToken } from "../../core/index.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 import { hashSecret, type Peppers } from "./peppers.js";
 import { resolveToken, type ResolvedToken } from "./principal.js";
 import { createTokenCache } from "./token-cache.js";

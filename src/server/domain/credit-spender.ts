@@ -1,5 +1,4 @@
-import type { Store } from "../store/store.js";
-import type { Spend } from "../store/usage-store.js";
+import type { Spend, Store } from "./store.js";
 
 interface Request {
   cost: number;

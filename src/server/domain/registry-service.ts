@@ -1,5 +1,6 @@
 import type { CreateResourceBody, UpdateResourceBody } from "../../api/index.js";
-import type { Store } from "../store/store.js";
+import { resourceOf } from "../../core/index.js";
+import type { Store } from "./store.js";
 import { type Caller, requireAdmin, requirePermission } from "./caller.js";
 import { invalid, notFound } from "./errors.js";
 import type { ResourceRecord } from "./model.js";
@@ -63,7 +64,7 @@ export function registryService(store: Store) {
       requireAdmin(caller, "settings", "update");
       const builtIn = new Set((await store.registry.list()).filter((r) => r.builtIn).map((r) => r.name));
       const errors = permissions.flatMap((p, i) =>
-        builtIn.has(p.slice(0, p.lastIndexOf(":")))
+        builtIn.has(resourceOf(p))
           ? [
               {
                 field: `permissions[${i}]`,

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { displayPrefix, generateToken, type TokenKind } from "../../core/index.js";
-import type { NewSecret } from "../store/store.js";
+import type { NewSecret } from "./store.js";
 import { hashSecret, type Peppers } from "./peppers.js";
 
 export interface IssuedSecret {

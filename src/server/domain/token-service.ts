@@ -5,7 +5,8 @@ import type {
   UpdateAccessTokenBody,
 } from "../../api/index.js";
 import { inspectToken, parseDuration } from "../../core/index.js";
-import type { AuditEntry, Store, TokenFilter } from "../store/store.js";
+import type { AuditEntry } from "./audit-entry.js";
+import type { Store, TokenFilter } from "./store.js";
 import { type Caller, requireAdmin, requireTokenAccess } from "./caller.js";
 import { forbiddenFields, invalid, notFound } from "./errors.js";
 import { requireWithinCaller } from "./grant-bounds.js";

@@ -1,6 +1,6 @@
 import type { CreateAccessTokenBody, UpdateAccessTokenBody } from "../../api/index.js";
 import { effectivePermissions, parseDuration, type TokenKind } from "../../core/index.js";
-import type { TokenSettings } from "../store/store.js";
+import type { TokenSettings } from "./store.js";
 import { conflict, type FieldError, invalid } from "./errors.js";
 import type { TokenRecord } from "./model.js";
 

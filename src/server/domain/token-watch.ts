@@ -1,5 +1,5 @@
 import type { AccessToken, WatchEvent } from "../../api/index.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 import type { Change, TokenRecord } from "./model.js";
 
 export interface WatchScope {

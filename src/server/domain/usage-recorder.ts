@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 
 const MIN_INTERVAL_MS = 60_000;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CreateUserBody } from "../../api/index.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "./store.js";
 import { type Caller, requireAdmin } from "./caller.js";
 import { conflict, notFound } from "./errors.js";
 import type { Page, PageRequest, UserRecord } from "./model.js";

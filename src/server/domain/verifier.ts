@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { VerifyCode } from "../../api/index.js";
-import { type Action, allows, covers } from "../../core/index.js";
-import type { Store } from "../store/store.js";
+import { type Action, allows, covers, splitPermission } from "../../core/index.js";
+import type { Store } from "./store.js";
 import { checkRestrictions } from "./access-checks.js";
 import { REPLAYED_SIGNATURE } from "./denial.js";
 import type { CreditSpender } from "./credit-spender.js";
@@ -38,11 +38,8 @@ const NOT_FOUND: VerifyOutcome = Object.freeze({ code: "NOT_FOUND" });
 
 /** A single action is checked directly; `resource:*` needs every action (covers). */
 function holds(granted: readonly string[], permission: string): boolean {
-  const i = permission.lastIndexOf(":");
-  const action = permission.slice(i + 1);
-  return action === "*"
-    ? covers(granted, [permission])
-    : allows(granted, permission.slice(0, i), action as Action);
+  const { resource, action } = splitPermission(permission);
+  return action === "*" ? covers(granted, [permission]) : allows(granted, resource, action as Action);
 }
 
 /**

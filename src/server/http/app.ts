@@ -2,17 +2,16 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { pinoHttp } from "pino-http";
-import type { z } from "zod";
 import { requireAdmin, requirePermission, requireTokenAccess } from "../domain/caller.js";
-import { DomainError } from "../domain/errors.js";
+import { DomainError, unsupportedMediaType } from "../domain/errors.js";
+import { validBody, validParams, validQuery } from "../edge/validate.js";
 import { type Logger, scrubTokens } from "../logger.js";
 import type { Authenticate } from "./authenticate.js";
 import { CONSOLE_PATH, consoleRoutes } from "./console-routes.js";
 import type { Metrics } from "./metrics.js";
-import { fieldErrors, missingTarget, problem, sendProblem } from "./problem.js";
+import { problem, sendProblem, sendRefusal } from "./problem.js";
 import { keepRawBody } from "./raw-body.js";
 import { expressPath, type Route } from "./route.js";
-import { unstorableText } from "./storable-text.js";
 
 export interface AppDeps {
   routes: readonly Route[];
@@ -44,17 +43,6 @@ function requestId(req: IncomingMessage): string {
 function hasBody(req: Request): boolean {
   const length = req.headers["content-length"];
   return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
-}
-
-function parse<T>(
-  schema: z.ZodType<T> | undefined,
-  value: unknown,
-  onError: (e: z.ZodError) => DomainError,
-): T {
-  if (!schema) return undefined as T;
-  const result = schema.safeParse(value);
-  if (!result.success) throw onError(result.error);
-  return result.data;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -120,61 +108,20 @@ export function createApp(deps: AppDeps): express.Express {
       try {
         // Credentials first: an anonymous caller learns nothing, not even what is invalid.
         const caller = r.auth ? await deps.authenticate(req) : undefined;
-        const params = parse(r.params, req.params, missingTarget);
+        const params = validParams(r.params, req.params);
         if (caller && r.access) {
           const a = r.access;
           if (a.kind === "admin") requireAdmin(caller, a.resource, a.action);
           else if (a.kind === "permission") requirePermission(caller, a.resource, a.action);
           else requireTokenAccess(caller, (params as { userId: string }).userId, a.action);
         }
-        const queryTextErrors = unstorableText(req.query);
-        if (queryTextErrors.length > 0) {
-          throw new DomainError(
-            400,
-            "Invalid query",
-            queryTextErrors.map((x) => `${x.field}: ${x.message}`).join("; "),
-            {
-              errors: queryTextErrors,
-            },
-          );
-        }
-        const query = parse(r.query, req.query, (e) => {
-          const errors = fieldErrors(e, "query");
-          return new DomainError(
-            400,
-            "Invalid query",
-            errors.map((x) => `${x.field}: ${x.message}`).join("; "),
-            { errors },
-          );
-        });
+        const query = validQuery(r.query, req.query);
         let rawBody: unknown = req.body;
         if (r.body && rawBody === undefined) {
-          if (hasBody(req))
-            throw new DomainError(415, "Unsupported Media Type", "send the body as application/json");
+          if (hasBody(req)) throw unsupportedMediaType("send the body as application/json");
           rawBody = {};
         }
-        const textErrors = r.body ? unstorableText(rawBody) : [];
-        if (textErrors.length > 0) {
-          throw new DomainError(
-            422,
-            "Invalid request",
-            textErrors.map((x) => `${x.field}: ${x.message}`).join("; "),
-            {
-              errors: textErrors,
-            },
-          );
-        }
-        const body = parse(r.body, rawBody, (e) => {
-          const errors = fieldErrors(e);
-          return new DomainError(
-            422,
-            "Invalid request",
-            errors.map((x) => `${x.field}: ${x.message}`).join("; "),
-            {
-              errors,
-            },
-          );
-        });
+        const body = validBody(r.body, rawBody);
         const reply = await r.handle({
           params,
           query,
@@ -205,18 +152,9 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     if (err instanceof DomainError) {
-      const headers: Record<string, string> =
-        err.status === 401
-          ? { "www-authenticate": 'Bearer realm="tokenplane"' }
-          : err.status === 503
-            ? { "retry-after": "1" }
-            : {};
       // Storage unreachable: the client is told to retry; the log keeps why.
-      if (err.status === 503) req.log.warn({ err: err.cause ?? err }, "storage unavailable");
-      sendProblem(res, problem(err.status, err.title, err.message, err.extra), {
-        ...headers,
-        ...err.headers,
-      });
+      if (err.code === "UNAVAILABLE") req.log.warn({ err: err.cause ?? err }, "storage unavailable");
+      sendRefusal(res, err);
       return;
     }
     const parserError = err as { type?: string; status?: number; limit?: number };

@@ -6,7 +6,7 @@ import type { CredentialResolver } from "../domain/credential-resolver.js";
 import { type DomainError, forbidden, tooManyRequests, unauthorized } from "../domain/errors.js";
 import type { ResolvedToken } from "../domain/principal.js";
 import type { Verifier, VerifyOutcome } from "../domain/verifier.js";
-import type { Store } from "../store/store.js";
+import type { Store } from "../domain/store.js";
 import { credentialFrom, originFrom } from "./credentials.js";
 import { rawBodyOf } from "./raw-body.js";
 

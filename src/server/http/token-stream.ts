@@ -3,8 +3,8 @@ import type { WatchEvent } from "../../api/index.js";
 import type { Caller } from "../domain/caller.js";
 import type { Change } from "../domain/model.js";
 import { type WatchScope, watchTokens } from "../domain/token-watch.js";
-import type { Store } from "../store/store.js";
-import { tokenView } from "./views.js";
+import type { Store } from "../domain/store.js";
+import { tokenView } from "../edge/views.js";
 
 /** A subscriber this far behind is cut off; it reconnects and gets the current state again. */
 const MAX_BUFFERED_BYTES = 1 << 20;

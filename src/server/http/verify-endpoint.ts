@@ -7,7 +7,7 @@ import { readBody, routeMetrics } from "./fast-io.js";
 import type { Metrics } from "./metrics.js";
 import { createDenialLog, DENIALS_LOGGED_PER_SECOND, tokenPrefixOf } from "./denial-log.js";
 import { fieldErrors, problem, sendProblem } from "./problem.js";
-import { verifyAnswer } from "./verify-view.js";
+import { verifyAnswer } from "../edge/verify-view.js";
 
 export const VERIFY_PATH = "/api/v1/verify";
 

@@ -1,13 +1,7 @@
 import type { AuditRecord, Page, PageRequest } from "../domain/model.js";
+import type { AuditFilter, AuditStore } from "../domain/store.js";
 import { decodeCursor, encodeCursor, isSequence } from "./cursor.js";
 import type { Database, Row } from "./database.js";
-
-export interface AuditFilter {
-  actorUserId?: string | undefined;
-  tokenId?: string | undefined;
-  /** Restricts to events a non-admin may see: their own actions and their own tokens. */
-  visibleTo?: string | undefined;
-}
 
 const rowToAudit = (r: Row): AuditRecord => ({
   id: r.id as string,
@@ -22,7 +16,7 @@ const rowToAudit = (r: Row): AuditRecord => ({
   details: r.details as Record<string, unknown>,
 });
 
-export function auditStore(db: Database) {
+export function auditStore(db: Database): AuditStore {
   return {
     /** Newest first. */
     async list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {

@@ -1,23 +1,5 @@
+import type { AuditEntry } from "../domain/audit-entry.js";
 import type { Sql } from "./database.js";
-
-/** Who did something: the authenticated token and its user, or the system itself. */
-export interface Actor {
-  userId: string | null;
-  tokenId: string | null;
-  displayPrefix: string | null;
-}
-
-export const SYSTEM_ACTOR: Actor = { userId: null, tokenId: null, displayPrefix: "system" };
-
-export interface AuditEntry {
-  actor: Actor;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  targetUserId?: string | null;
-  /** Never a token or key: only names, ids and settings. */
-  details?: Record<string, unknown>;
-}
 
 /** Records one management action in the same transaction as the change it describes. */
 export async function recordAudit(tx: Sql, entry: AuditEntry): Promise<void> {

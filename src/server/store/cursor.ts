@@ -1,4 +1,4 @@
-import { invalid } from "../domain/errors.js";
+import { StoreError } from "../domain/store-faults.js";
 
 /** Opaque pagination cursors: base64url JSON of the last row's sort key. */
 export function encodeCursor(key: Record<string, string>): string {
@@ -15,7 +15,7 @@ export function decodeCursor<K extends string>(cursor: string, keys: readonly K[
   } catch {
     // fall through to the error below
   }
-  throw invalid([{ field: "cursor", message: "is not a cursor this server issued" }]);
+  throw new StoreError({ kind: "unknown-cursor" });
 }
 
 const MAX_BIGINT = 2n ** 63n - 1n;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
-import { unavailable } from "../domain/errors.js";
+import { StoreError } from "../domain/store-faults.js";
 import type { Database, Row, Tx } from "./database.js";
 
 /** Reconnect delays for LISTEN: a replica without it misses revocations, so never wait long. */
@@ -26,7 +26,7 @@ const DRIVER_UNAVAILABLE = /Connection terminated|not queryable|timeout exceeded
 
 /**
  * A database that cannot be reached is a 503 ("try again"), not a 500: the error becomes
- * a DomainError, its cause kept for the logs. Errors about the statement itself stay as
+ * an `unreachable` StoreError, its cause kept for the logs. Errors about the statement itself stay as
  * they are (the stores handle unique violations and the like by their codes).
  */
 function asUnavailable(err: unknown): unknown {
@@ -37,9 +37,7 @@ function asUnavailable(err: unknown): unknown {
       ? typeof code === "string" && UNAVAILABLE_SQLSTATE.test(code)
       : (typeof code === "string" && NETWORK_CODES.has(code)) || DRIVER_UNAVAILABLE.test(err.message);
   if (!down) return err;
-  const refusal = unavailable("storage is unreachable; try again");
-  refusal.cause = err;
-  return refusal;
+  return new StoreError({ kind: "unreachable", part: "database" }, err);
 }
 
 async function guarded<T>(work: Promise<T>): Promise<T> {
@@ -201,7 +199,7 @@ export async function openPostgres(
     },
     async ping() {
       // Without its LISTEN connection this replica cannot hear of revocations elsewhere.
-      if (listenersDown > 0) throw unavailable("change notifications (LISTEN) are reconnecting");
+      if (listenersDown > 0) throw new StoreError({ kind: "unreachable", part: "notifications" });
       await guarded(pool.query("SELECT 1"));
     },
     async close() {

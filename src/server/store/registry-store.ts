@@ -1,6 +1,8 @@
-import { conflict } from "../domain/errors.js";
+import type { AuditEntry } from "../domain/audit-entry.js";
 import type { ResourceRecord } from "../domain/model.js";
-import { type AuditEntry, recordAudit } from "./audit-trail.js";
+import type { RegistryStore, ResourceChanges } from "../domain/store.js";
+import { StoreError } from "../domain/store-faults.js";
+import { recordAudit } from "./audit-trail.js";
 import type { ChangeBus } from "./change-bus.js";
 import type { Database, Row } from "./database.js";
 import { requireRegistered } from "./resource-check.js";
@@ -10,19 +12,7 @@ const DEFAULT_PERMISSIONS_KEY = "default-permissions";
 /** How many of the tokens that hold a resource a refused delete names. */
 export const USED_BY_LIMIT = 20;
 
-function usedByTokens(name: string, count: number, ids: string[]) {
-  const more = count > ids.length ? ` and ${count - ids.length} more` : "";
-  return conflict(
-    `resource ${JSON.stringify(name)} is used by ${count} token(s): ${ids.join(", ")}${more}; ` +
-      "change or revoke them first",
-    { usedBy: { count, tokenIds: ids } },
-  );
-}
-
-function changedFields(
-  current: ResourceRecord,
-  changes: Partial<Pick<ResourceRecord, "description" | "routes">>,
-): string[] {
+function changedFields(current: ResourceRecord, changes: ResourceChanges): string[] {
   const changed: string[] = [];
   if (changes.description !== undefined && changes.description !== current.description)
     changed.push("description");
@@ -44,7 +34,7 @@ const rowToResource = (r: Row): ResourceRecord => ({
 });
 
 /** The resource registry and the default (anonymous) permissions that refer to it. */
-export function registryStore(db: Database, bus: ChangeBus) {
+export function registryStore(db: Database, bus: ChangeBus): RegistryStore {
   return {
     async list(): Promise<ResourceRecord[]> {
       const rows = await db.query(
@@ -71,7 +61,7 @@ export function registryStore(db: Database, bus: ChangeBus) {
            RETURNING name, description, routes, built_in, created_at`,
           [resource.name, resource.description, JSON.stringify(resource.routes)],
         );
-        if (!row) throw conflict(`resource ${JSON.stringify(resource.name)} already exists`);
+        if (!row) throw new StoreError({ kind: "resource-exists", name: resource.name });
         await recordAudit(tx, audit);
         await bus.publish(tx, { entity: "resources", op: "upsert" });
         return rowToResource(row);
@@ -83,11 +73,7 @@ export function registryStore(db: Database, bus: ChangeBus) {
      * values) writes nothing: no audit entry, no change announcement. Null when there is no
      * such resource.
      */
-    async update(
-      name: string,
-      changes: Partial<Pick<ResourceRecord, "description" | "routes">>,
-      audit: AuditEntry,
-    ): Promise<ResourceRecord | null> {
+    async update(name: string, changes: ResourceChanges, audit: AuditEntry): Promise<ResourceRecord | null> {
       return db.transaction(async (tx) => {
         const [row] = await tx.query(
           "SELECT name, description, routes, built_in, created_at FROM resources WHERE name = $1 FOR UPDATE",
@@ -97,8 +83,7 @@ export function registryStore(db: Database, bus: ChangeBus) {
         const current = rowToResource(row);
         const changed = changedFields(current, changes);
         if (changed.length === 0) return current;
-        if (current.builtIn)
-          throw conflict(`resource ${JSON.stringify(name)} is built in and cannot be changed`);
+        if (current.builtIn) throw new StoreError({ kind: "resource-built-in", name, change: "update" });
         const next = { ...current, ...changes };
         await tx.query("UPDATE resources SET description = $2, routes = $3 WHERE name = $1", [
           name,
@@ -122,7 +107,7 @@ export function registryStore(db: Database, bus: ChangeBus) {
           [name],
         );
         if (!row) return false;
-        if (row.built_in) throw conflict(`resource ${JSON.stringify(name)} is built in`);
+        if (row.built_in) throw new StoreError({ kind: "resource-built-in", name, change: "delete" });
         const [use] = await tx.query<{ tokens: number; ids: string[]; defaults: boolean }>(
           `WITH users AS (
              SELECT DISTINCT t.id FROM tokens t, unnest(t.permissions) p
@@ -135,9 +120,9 @@ export function registryStore(db: Database, bus: ChangeBus) {
                      WHERE s.key = $2 AND split_part(p, ':', 1) = $1) AS defaults`,
           [name, DEFAULT_PERMISSIONS_KEY, USED_BY_LIMIT],
         );
-        if (use && use.tokens > 0) throw usedByTokens(name, use.tokens, use.ids);
-        if (use?.defaults)
-          throw conflict(`resource ${JSON.stringify(name)} is used by the default permissions`);
+        if (use && use.tokens > 0)
+          throw new StoreError({ kind: "resource-in-use", name, count: use.tokens, tokenIds: use.ids });
+        if (use?.defaults) throw new StoreError({ kind: "resource-in-default-permissions", name });
         await tx.query("DELETE FROM resources WHERE name = $1", [name]);
         await recordAudit(tx, audit);
         await bus.publish(tx, { entity: "resources", op: "delete" });
@@ -167,5 +152,3 @@ export function registryStore(db: Database, bus: ChangeBus) {
     },
   };
 }
-
-export type RegistryStore = ReturnType<typeof registryStore>;

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { DomainError } from "../domain/errors.js";
-import type { Change } from "../domain/model.js";
+import type { Store } from "../domain/store.js";
+import { StoreError } from "../domain/store-faults.js";
 import { auditStore } from "./audit-store.js";
 import { openChangeBus } from "./change-bus.js";
 import type { Database } from "./database.js";
@@ -12,27 +12,16 @@ import { tokenStore } from "./token-store.js";
 import { usageStore } from "./usage-store.js";
 import { userStore } from "./user-store.js";
 
-export type { Actor, AuditEntry } from "./audit-trail.js";
-export { SYSTEM_ACTOR } from "./audit-trail.js";
-export type { NewSecret, NewToken, TokenFilter, TokenSettings } from "./token-store.js";
-
-export interface Store {
+/** The domain's Store over SQL, with the database under it (for migrations, tests, readiness). */
+export interface SqlStore extends Store {
   readonly db: Database;
-  readonly tokens: ReturnType<typeof tokenStore>;
-  readonly users: ReturnType<typeof userStore>;
-  readonly registry: ReturnType<typeof registryStore>;
-  readonly audit: ReturnType<typeof auditStore>;
-  readonly usage: ReturnType<typeof usageStore>;
-  /** Subscribes to committed changes from every replica sharing the database. */
-  onChange(listener: (change: Change) => void): () => void;
-  close(): Promise<void>;
 }
 
 export type StoreLocation =
   { kind: "postgres"; url: string; poolSize?: number } | { kind: "pglite"; dataDir?: string };
 
 /** Opens the database, migrates it and starts listening for changes. */
-export async function openStore(location: StoreLocation, log: Logger): Promise<Store> {
+export async function openStore(location: StoreLocation, log: Logger): Promise<SqlStore> {
   const db =
     location.kind === "postgres"
       ? // Loaded only when used: the embedded default starts faster without the pg driver.
@@ -44,7 +33,8 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
     await db.close().catch(() => undefined);
     // At startup the operator needs the driver's own words (which host, refused or timed out),
     // and which setting to fix, not the 503 a client would get.
-    if (!(err instanceof DomainError && err.status === 503 && err.cause instanceof Error)) throw err;
+    if (!(err instanceof StoreError && err.fault.kind === "unreachable" && err.cause instanceof Error))
+      throw err;
     if (location.kind !== "postgres") throw err.cause;
     throw new Error(
       `cannot reach PostgreSQL at ${hostOf(location.url)} (DATABASE_URL / --database-url): ${err.cause.message}`,
@@ -60,6 +50,7 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
     audit: auditStore(db),
     usage: usageStore(db),
     onChange: bus.subscribe,
+    ping: () => db.ping(),
     async close() {
       await bus.close();
       await db.close();

@@ -1,61 +1,20 @@
-import type { TokenKind, TokenType } from "../../core/index.js";
-import { conflict } from "../domain/errors.js";
+import { resourceOf, type TokenKind, type TokenType } from "../../core/index.js";
+import type { AuditEntry } from "../domain/audit-entry.js";
 import type {
   Change,
-  Credits,
   Page,
   PageRequest,
   RefillInterval,
   SecretRecord,
   TokenRecord,
 } from "../domain/model.js";
-import { type AuditEntry, recordAudit } from "./audit-trail.js";
+import type { NewSecret, NewToken, TokenFilter, TokenSettings, TokenStore } from "../domain/store.js";
+import { StoreError } from "../domain/store-faults.js";
+import { recordAudit } from "./audit-trail.js";
 import type { ChangeBus } from "./change-bus.js";
 import { decodeCursor, encodeCursor, isSequence } from "./cursor.js";
 import type { Database, Row, Sql } from "./database.js";
 import { requireRegistered } from "./resource-check.js";
-
-/** What a token list is narrowed to; every field optional. */
-export interface TokenFilter {
-  userId?: string | undefined;
-  name?: string | undefined;
-  displayPrefix?: string | undefined;
-  /** Expired or not, at `now` (the server's clock), or revoked; revoked tokens only when asked for. */
-  state?: "active" | "expired" | "revoked" | undefined;
-  now?: Date | undefined;
-}
-
-/** The writable settings of a token, as stored. */
-export interface TokenSettings {
-  name: string;
-  description: string;
-  type: TokenType;
-  permissions: string[];
-  duration: string | null;
-  expiresAt: Date | null;
-  allowedDomains: string[];
-  allowedIps: string[];
-  credits: Omit<Credits, "refilledAt"> | null;
-  rateLimit: { limit: number; window: string } | null;
-  metadata: Record<string, unknown>;
-  externalId: string | null;
-}
-
-export interface NewToken extends TokenSettings {
-  id: string;
-  /** When credits with a refill were last (re)filled: creation time, by the server's clock. */
-  refilledAt: Date | null;
-  userId: string;
-  kind: TokenKind;
-  signedRequests: boolean;
-  displayPrefix: string;
-}
-
-export interface NewSecret {
-  hash: Buffer;
-  pepperVersion: number;
-  publicKey: string | null;
-}
 
 const COLUMNS = `t.id, t.user_id, t.name, t.description, t.kind, t.type, t.permissions, t.duration, t.expires_at,
   t.allowed_domains, t.allowed_ips, t.signed_requests, t.credits_remaining, t.refill_amount, t.refill_interval,
@@ -183,15 +142,11 @@ function sameSettings(current: TokenRecord, next: TokenSettings): boolean {
   return JSON.stringify(settingsValues(current)) === JSON.stringify(settingsValues(next));
 }
 
-function externalIdConflict(existingId: string) {
-  return conflict("a token with this externalId already exists", { existingId });
-}
-
 function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
 }
 
-export function tokenStore(db: Database, bus: ChangeBus) {
+export function tokenStore(db: Database, bus: ChangeBus): TokenStore {
   async function search(filter: TokenFilter, page: PageRequest): Promise<Page<TokenRecord>> {
     const after = page.cursor ? decodeCursor(page.cursor, ["s"] as const).s : null;
     if (after !== null && !isSequence(after)) return { items: [], nextCursor: null };
@@ -231,9 +186,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
      * permission naming an unregistered resource).
      */
     async create(token: NewToken, secret: NewSecret, audit: AuditEntry): Promise<TokenRecord> {
-      const names = [...new Set(token.permissions.map((p) => p.slice(0, p.lastIndexOf(":"))))].filter(
-        (n) => n !== "*",
-      );
+      const names = [...new Set(token.permissions.map(resourceOf))].filter((n) => n !== "*");
       const values = [
         token.id,
         token.userId,
@@ -293,7 +246,7 @@ export function tokenStore(db: Database, bus: ChangeBus) {
       }
       if (token.externalId !== null) {
         const existing = await existingIdFor(db, token.userId, token.externalId);
-        if (existing) throw externalIdConflict(existing);
+        if (existing) throw new StoreError({ kind: "external-id-taken", existingId: existing });
       }
       await requireRegistered(db, token.permissions);
       throw new Error("the token was not created, for no reason storage would tell");
@@ -356,7 +309,8 @@ export function tokenStore(db: Database, bus: ChangeBus) {
           return record;
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict("another token of this user already has this externalId");
+        if (isUniqueViolation(err))
+          throw new StoreError({ kind: "external-id-taken", existingId: undefined }, err);
         throw err;
       }
     },
@@ -483,5 +437,3 @@ export function tokenStore(db: Database, bus: ChangeBus) {
     },
   };
 }
-
-export type TokenStore = ReturnType<typeof tokenStore>;

@@ -1,3 +1,4 @@
+import type { Spend, UsageStore } from "../domain/store.js";
 import type { Database } from "./database.js";
 
 /**
@@ -11,14 +12,8 @@ const refillDue = (now: string) =>
 const available = (now: string) =>
   `(CASE WHEN ${refillDue(now)} THEN refill_amount ELSE credits_remaining END)`;
 
-export interface Spend {
-  ok: boolean;
-  /** Credits left after this spend (or, when refused, what is available). */
-  remaining: number;
-}
-
 /** Per-use writes: credits, replay protection. One statement each, safe across replicas. */
-export function usageStore(db: Database) {
+export function usageStore(db: Database): UsageStore {
   return {
     /**
      * Spends `cost` credits atomically, refilling first when a new period has begun. The
@@ -66,5 +61,3 @@ export function usageStore(db: Database) {
     },
   };
 }
-
-export type UsageStore = ReturnType<typeof usageStore>;

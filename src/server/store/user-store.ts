@@ -1,6 +1,8 @@
-import { conflict } from "../domain/errors.js";
+import type { AuditEntry } from "../domain/audit-entry.js";
 import type { Page, PageRequest, UserRecord } from "../domain/model.js";
-import { type AuditEntry, recordAudit } from "./audit-trail.js";
+import type { UserStore } from "../domain/store.js";
+import { StoreError } from "../domain/store-faults.js";
+import { recordAudit } from "./audit-trail.js";
 import type { ChangeBus } from "./change-bus.js";
 import { decodeCursor, encodeCursor, isSequence } from "./cursor.js";
 import type { Database, Row } from "./database.js";
@@ -17,7 +19,7 @@ const rowToUser = (r: Row): UserRecord => ({
 /** Users never change once created, only go: a cache invalidated on delete is exact. */
 const MAX_CACHED_USERS = 10_000;
 
-export function userStore(db: Database, bus: ChangeBus) {
+export function userStore(db: Database, bus: ChangeBus): UserStore {
   const cache = new Map<string, UserRecord>();
   bus.subscribe((change) => {
     if (change.entity === "user") cache.delete(change.id);
@@ -41,9 +43,7 @@ export function userStore(db: Database, bus: ChangeBus) {
           const [existing] = await tx.query<{ id: string }>("SELECT id FROM users WHERE name = $1", [
             user.name,
           ]);
-          throw conflict(`a user named ${JSON.stringify(user.name)} already exists`, {
-            existingId: existing?.id,
-          });
+          throw new StoreError({ kind: "user-name-taken", name: user.name, existingId: existing?.id });
         }
         await recordAudit(tx, audit);
         return rowToUser(row);
@@ -109,5 +109,3 @@ export function userStore(db: Database, bus: ChangeBus) {
     },
   };
 }
-
-export type UserStore = ReturnType<typeof userStore>;

@@ -6,15 +6,13 @@ import {
   ListAuditQuery,
   pageOf,
   Resource,
-  resourceNameField,
   UpdateResourceBody,
 } from "../../../api/index.js";
 import type { AuditService } from "../../domain/audit-service.js";
 import type { RegistryService } from "../../domain/registry-service.js";
 import { type Route, route } from "../route.js";
-import { auditView, resourceView } from "../views.js";
-
-const ResourceParams = z.object({ name: resourceNameField });
+import { ResourceParams } from "../../edge/params.js";
+import { auditView, resourceView } from "../../edge/views.js";
 
 export function registryRoutes(registry: RegistryService, audit: AuditService): Route[] {
   return [

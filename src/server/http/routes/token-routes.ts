@@ -1,5 +1,4 @@
 import type { Request, Response } from "express";
-import { z } from "zod";
 import {
   AccessToken,
   CreateAccessTokenBody,
@@ -17,14 +16,13 @@ import { type Caller, requireTokenAccess } from "../../domain/caller.js";
 import { notFound } from "../../domain/errors.js";
 import type { IssuedToken, TokenService } from "../../domain/token-service.js";
 import type { WatchScope } from "../../domain/token-watch.js";
-import type { Store } from "../../store/store.js";
+import type { Store } from "../../domain/store.js";
 import type { Authenticate } from "../authenticate.js";
 import { type Route, route } from "../route.js";
 import { streamTokens } from "../token-stream.js";
-import { tokenView } from "../views.js";
+import { TokenParams, UserParams } from "../../edge/params.js";
+import { tokenView } from "../../edge/views.js";
 
-const UserParams = z.object({ userId: z.uuid() });
-const TokenParams = UserParams.extend({ tokenId: z.uuid() });
 const DEFAULT_PAGE = 100;
 
 const issuedView = (issued: IssuedToken): IssuedAccessToken => ({

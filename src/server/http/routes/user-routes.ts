@@ -1,10 +1,8 @@
-import { z } from "zod";
 import { CreateUserBody, ListUsersQuery, pageOf, User } from "../../../api/index.js";
 import type { UserService } from "../../domain/user-service.js";
 import { type Route, route } from "../route.js";
-import { userView } from "../views.js";
-
-const UserParams = z.object({ userId: z.uuid() });
+import { UserParams } from "../../edge/params.js";
+import { userView } from "../../edge/views.js";
 
 export function userRoutes(users: UserService): Route[] {
   return [

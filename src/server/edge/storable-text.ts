@@ -1,5 +1,5 @@
 import type { FieldError } from "../domain/errors.js";
-import { fieldPath } from "./problem.js";
+import { fieldPath } from "./field-errors.js";
 
 // PostgreSQL text and jsonb cannot hold NUL, and unpaired UTF-16 surrogates do not survive UTF-8.
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this must find
