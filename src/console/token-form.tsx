@@ -5,6 +5,7 @@ import { describedBy, Field, type FieldErrors, fieldErrorsOf, listOf, ProblemBan
 import { dateTime } from "./format.js";
 import { PermissionGrid } from "./permission-grid.js";
 import { ProblemError } from "./api-client.js";
+import { detached } from "./detached.js";
 
 type JsonValue = AccessToken["metadata"][string];
 
@@ -202,7 +203,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
   };
 
   return (
-    <form class="token-form" onSubmit={submit} noValidate>
+    <form class="token-form" onSubmit={detached(submit)} noValidate>
       {failure !== undefined && (
         <ProblemBanner error={failure} detail={placed ? "check the fields marked below" : undefined} />
       )}

@@ -154,7 +154,7 @@ export function usableStatus(raw: unknown): AccessTokenStatus | undefined {
     const parsed = schema.safeParse((raw as Record<string, unknown>)[field]);
     if (parsed.success && parsed.data !== undefined) out[field] = parsed.data;
   }
-  return out as AccessTokenStatus;
+  return out;
 }
 
 /** Stable JSON (sorted keys) for comparing statuses. */

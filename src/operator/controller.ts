@@ -188,7 +188,7 @@ export class Controller {
     this.informers = [
       this.accessTokens,
       this.tokenResources,
-      this.secrets as unknown as Informer<KubeObject>,
+      this.secrets,
       this.tokenServers,
       this.clusterTokenServers,
       this.namespaces,

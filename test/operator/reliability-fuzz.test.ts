@@ -435,7 +435,7 @@ describe("TokenServers and ClusterTokenServers as the cache hands them over", ()
               .chain((path) =>
                 junkUnlike(getAt(base, path)).map((g) => ({ obj: setAt(base, path, g), garbageAt: path })),
               )
-          : fc.constant({ obj: base as unknown, garbageAt: undefined as (string | number)[] | undefined });
+          : fc.constant({ obj: base, garbageAt: undefined as (string | number)[] | undefined });
         return mutated.map((m) => ({ cluster, url, creds, ...m }));
       });
     const reasons: Record<string, number> = {};
@@ -690,7 +690,7 @@ describe("the pure parts", () => {
     });
     fc.assert(
       fc.property(secretArb, (s) => {
-        const state = classifySecret(s as unknown as Secret, { name: "a", namespace: NS, uid: "uid-1" });
+        const state = classifySecret(s, { name: "a", namespace: NS, uid: "uid-1" });
         expect(["missing", "conflict", "adoptable", "owned"]).toContain(state.state);
         if (state.state === "owned" && state.issuance) {
           expect(Number.isSafeInteger(state.issuance.revision) && state.issuance.revision >= 0).toBe(true);

@@ -201,7 +201,7 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
     for (const list of [`/api/v1/users/${me.id}/access-tokens`, "/api/v1/users", "/api/v1/audit-events"]) {
       const page = await srv.admin<{ nextCursor: string | null }>("GET", `${list}?limit=1`);
       cursorKeys.push(
-        ...Object.keys(JSON.parse(Buffer.from(page.body.nextCursor ?? "", "base64url").toString())),
+        ...Object.keys(JSON.parse(Buffer.from(page.body.nextCursor ?? "", "base64url").toString()) as object),
       );
     }
     cursorKeys = [...new Set(cursorKeys)];
@@ -676,10 +676,10 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
           weight: 2,
           arbitrary: fc.tuple(tokens, fc.jsonValue({ maxDepth: 2 })).map(([t, junk]) => ({
             token: t,
-            json: { token: t.token, permission: junk } as unknown,
+            json: { token: t.token, permission: junk },
           })),
         },
-        { weight: 1, arbitrary: tokens.map((t) => ({ token: t, json: t.token as unknown })) },
+        { weight: 1, arbitrary: tokens.map((t) => ({ token: t, json: t.token })) },
       );
       const method = fc.oneof(
         { weight: 12, arbitrary: fc.constant("POST") },

@@ -59,7 +59,7 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
     registry: registryStore(db, bus),
     audit: auditStore(db),
     usage: usageStore(db),
-    onChange: bus.subscribe,
+    onChange: (listener) => bus.subscribe(listener),
     async close() {
       await bus.close();
       await db.close();
