@@ -37,17 +37,7 @@ const SLOW = [
   "test/cli.test.ts",
 ];
 
-const shared = {
-  testTimeout: 30_000,
-  hookTimeout: 60_000,
-  pool: "forks",
-  // Fixes fast-check's seed for the run (TOKENPLANE_FUZZ_SEED overrides).
-  setupFiles: ["test/support/fuzz-setup.ts"],
-} as const;
-
-/** Starts the run's PostgreSQL (shared by the projects that list it) and builds the PGlite template. */
-const globalSetup = ["test/support/global-setup.ts"];
-
+/** One project: which files, and whether it needs the run's PostgreSQL (and the PGlite template). */
 const project = (
   name: string,
   include: string[],
@@ -55,12 +45,16 @@ const project = (
   needs: { postgres: boolean },
 ): TestProjectInlineConfiguration => ({
   test: {
-    ...shared,
-    setupFiles: [...shared.setupFiles],
     name,
     include,
     exclude: [...configDefaults.exclude, ...exclude],
-    ...(needs.postgres ? { globalSetup } : {}),
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    // Fixes fast-check's seed for the run (TOKENPLANE_FUZZ_SEED overrides).
+    setupFiles: ["test/support/fuzz-setup.ts"],
+    // Shared by the projects that list it: one PostgreSQL per run.
+    ...(needs.postgres ? { globalSetup: ["test/support/global-setup.ts"] } : {}),
   },
 });
 
