@@ -131,7 +131,7 @@ withServerOptions(
     const options = serverOptionsFromEnv(process.env, withoutDefaults(flags));
     const server = await startServer(options);
     announceAdminToken(server.generatedAdminToken);
-    untilSignalled(server.close);
+    untilSignalled(() => server.close());
   });
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -256,7 +256,7 @@ Lease and stops the server.`,
         log,
       });
       announceAdminToken(operator.server?.generatedAdminToken);
-      untilSignalled(operator.stop);
+      untilSignalled(() => operator.stop());
     },
   );
 

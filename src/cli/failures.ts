@@ -58,7 +58,7 @@ export function failureOf(err: unknown): { message: string | undefined; exitCode
   if (err instanceof CliFailure) return { message: redact(err.message), exitCode: err.exitCode };
   if (err instanceof ApiError) return { message: describeApiError(err), exitCode: 1 };
   if (err instanceof Error) {
-    const network = describeNetworkError(err as NodeJS.ErrnoException);
+    const network = describeNetworkError(err);
     if (network) return { message: network, exitCode: 1 };
     return { message: redact(err.message), exitCode: 1 };
   }

@@ -3,6 +3,7 @@ import type { Resource } from "../api/index.js";
 import { fieldErrorsOf, ProblemBanner } from "./fields.js";
 import { PermissionGrid } from "./permission-grid.js";
 import { mayAdminister, useSession } from "./session-context.js";
+import { detached } from "./detached.js";
 
 /** What anonymous requests may do through forward auth (Canonic's public permissions). */
 export function DefaultPermissionsPage() {
@@ -38,7 +39,7 @@ export function DefaultPermissionsPage() {
       </div>
       <form
         noValidate
-        onSubmit={async (e) => {
+        onSubmit={detached(async (e) => {
           e.preventDefault();
           setSaved(false);
           try {
@@ -49,7 +50,7 @@ export function DefaultPermissionsPage() {
           } catch (err) {
             setError(err);
           }
-        }}
+        })}
       >
         <ProblemBanner error={error} />
         <fieldset class="field" disabled={!editable}>

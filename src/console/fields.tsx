@@ -72,6 +72,7 @@ export function describedBy(id: string, errors: string[] | undefined, hint = fal
 export function ProblemBanner({ error, detail }: { error: unknown; detail?: string | undefined }) {
   if (!error) return null;
   const p = error instanceof ProblemError ? error.problem : undefined;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an Error shows as "Name: message"
   const text = detail ?? (p ? p.detail : String(error));
   return (
     <div class="banner error" role="alert">

@@ -90,7 +90,7 @@ function Secret({
             onFocus={(e) => e.currentTarget.select()}
           />
         )}
-        <button type="button" class="secondary" onClick={copy}>
+        <button type="button" class="secondary" onClick={() => void copy()}>
           {copied ? "Copied" : "Copy"}
         </button>
       </div>

@@ -3,6 +3,7 @@ import type { CreateResourceBody, Resource } from "../api/index.js";
 import { Dialog } from "./dialog.js";
 import { describedBy, Field, type FieldErrors, fieldErrorsOf, ProblemBanner } from "./fields.js";
 import { mayAdminister, useSession } from "./session-context.js";
+import { detached } from "./detached.js";
 
 type Route = NonNullable<CreateResourceBody["routes"]>[number];
 type Method = NonNullable<Route["methods"]>[number];
@@ -135,7 +136,7 @@ function ResourceForm({ onDone }: { onDone: () => void }) {
   return (
     <form
       noValidate
-      onSubmit={async (e) => {
+      onSubmit={detached(async (e) => {
         e.preventDefault();
         try {
           await api.createResource({ name, description, routes: routesOf(routes) });
@@ -144,7 +145,7 @@ function ResourceForm({ onDone }: { onDone: () => void }) {
           setErrors(fieldErrorsOf(err));
           setFailure(err);
         }
-      }}
+      })}
     >
       {failure !== undefined && !known.some((k) => errors[k]) && <ProblemBanner error={failure} />}
       <Field id="resource-name" label="Name" errors={errors.name} hint="Letters, digits, '.', '_' or '-'.">
@@ -208,7 +209,9 @@ function DeleteResource({
         <button
           type="button"
           class="danger"
-          onClick={() => api.deleteResource(resource.name).then(onDone, (err: unknown) => setFailure(err))}
+          onClick={() =>
+            void api.deleteResource(resource.name).then(onDone, (err: unknown) => setFailure(err))
+          }
         >
           Delete resource
         </button>

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { describedBy, Field } from "./fields.js";
+import { detached } from "./detached.js";
 
 /** Paste a token: the admin token or any user's secret token. */
 export function SignIn({ onSignIn }: { onSignIn: (token: string) => Promise<void> }) {
@@ -13,7 +14,7 @@ export function SignIn({ onSignIn }: { onSignIn: (token: string) => Promise<void
       <form
         class="card"
         noValidate
-        onSubmit={async (e) => {
+        onSubmit={detached(async (e) => {
           e.preventDefault();
           setBusy(true);
           setError(undefined);
@@ -23,7 +24,7 @@ export function SignIn({ onSignIn }: { onSignIn: (token: string) => Promise<void
             setError(err);
             setBusy(false);
           }
-        }}
+        })}
       >
         <div class="brand large">
           <span class="logo" aria-hidden="true">

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { AccessToken, RegenerateAccessTokenBody } from "../api/index.js";
 import { describedBy, Field, fieldErrorsOf, type FieldErrors, ProblemBanner } from "./fields.js";
+import { detached } from "./detached.js";
 
 const GRACE: { value: string; label: string }[] = [
   { value: "", label: "None: the current token stops working at once" },
@@ -30,7 +31,7 @@ export function RegenerateForm({
   return (
     <form
       noValidate
-      onSubmit={async (e) => {
+      onSubmit={detached(async (e) => {
         e.preventDefault();
         setBusy(true);
         setFailure(undefined);
@@ -42,7 +43,7 @@ export function RegenerateForm({
           setFailure(err);
           setBusy(false);
         }
-      }}
+      })}
     >
       <p>
         <strong>{token.name}</strong> gets a new secret; its id, permissions and settings stay. Services must
@@ -110,7 +111,7 @@ export function RevokeConfirm({
           type="button"
           class="danger"
           disabled={busy}
-          onClick={async () => {
+          onClick={detached(async () => {
             setBusy(true);
             setFailure(undefined);
             try {
@@ -119,7 +120,7 @@ export function RevokeConfirm({
               setFailure(err);
               setBusy(false);
             }
-          }}
+          })}
         >
           {busy ? "Revoking…" : "Revoke token"}
         </button>

@@ -1,136 +1,12 @@
 import { useState } from "preact/hooks";
-import type { AccessToken, CreateAccessTokenBody, Resource, UpdateAccessTokenBody } from "../api/index.js";
-import type { TokenKind, TokenType } from "../core/index.js";
-import { describedBy, Field, type FieldErrors, fieldErrorsOf, listOf, ProblemBanner } from "./fields.js";
+import type { AccessToken, Resource } from "../api/index.js";
+import type { TokenType } from "../core/index.js";
+import { describedBy, Field, type FieldErrors, fieldErrorsOf, ProblemBanner } from "./fields.js";
 import { dateTime } from "./format.js";
 import { PermissionGrid } from "./permission-grid.js";
-import { ProblemError } from "./api-client.js";
-
-type JsonValue = AccessToken["metadata"][string];
-
-type Expiry = "keep" | "7d" | "30d" | "90d" | "unlimited" | "date";
-type Interval = "daily" | "weekly" | "monthly";
-
-interface FormState {
-  name: string;
-  description: string;
-  expiry: Expiry;
-  expiryDate: string;
-  type: TokenType;
-  permissions: string[];
-  kind: TokenKind;
-  signedRequests: boolean;
-  allowedDomains: string;
-  allowedIps: string;
-  creditsOn: boolean;
-  creditsRemaining: string;
-  refillOn: boolean;
-  refillAmount: string;
-  refillInterval: Interval;
-  rateOn: boolean;
-  rateLimit: string;
-  rateWindow: string;
-  metadata: string;
-}
-
-function initialState(token?: AccessToken): FormState {
-  return {
-    name: token?.name ?? "",
-    description: token?.description ?? "",
-    expiry: token ? "keep" : "30d",
-    expiryDate: "",
-    type: token?.type ?? "read-only",
-    permissions: token?.type === "custom" ? [...token.permissions] : [],
-    kind: token?.kind ?? "secret",
-    signedRequests: token?.signedRequests ?? false,
-    allowedDomains: token?.allowedDomains.join("\n") ?? "",
-    allowedIps: token?.allowedIps.join("\n") ?? "",
-    creditsOn: Boolean(token?.credits),
-    creditsRemaining: String(token?.credits?.remaining ?? 1000),
-    refillOn: Boolean(token?.credits?.refill),
-    refillAmount: String(token?.credits?.refill?.amount ?? 1000),
-    refillInterval: token?.credits?.refill?.interval ?? "monthly",
-    rateOn: Boolean(token?.rateLimit),
-    rateLimit: String(token?.rateLimit?.limit ?? 100),
-    rateWindow: token?.rateLimit?.window ?? "1m",
-    metadata: token && Object.keys(token.metadata).length > 0 ? JSON.stringify(token.metadata, null, 2) : "",
-  };
-}
-
-/** Blank stays blank (the API names the missing field); anything else becomes a number. */
-const numberOf = (text: string): number => (text.trim() === "" ? Number.NaN : Number(text));
-
-function limitsOf(s: FormState) {
-  return {
-    credits: s.creditsOn
-      ? {
-          remaining: numberOf(s.creditsRemaining),
-          ...(s.refillOn ? { refill: { amount: numberOf(s.refillAmount), interval: s.refillInterval } } : {}),
-        }
-      : null,
-    rateLimit: s.rateOn ? { limit: numberOf(s.rateLimit), window: s.rateWindow.trim() } : null,
-  };
-}
-
-/** The metadata text as an object; blank is `{}`. Not JSON is refused here, as the API would. */
-function metadataOf(s: FormState): Record<string, JsonValue> {
-  if (s.metadata.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(s.metadata);
-  } catch {
-    value = undefined;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ProblemError({
-      type: "about:blank",
-      title: "Invalid request",
-      status: 422,
-      errors: [{ field: "metadata", message: 'must be a JSON object, such as {"team": "shop"}' }],
-    });
-  }
-  return value as Record<string, JsonValue>;
-}
-
-/** "date" → the end of that day, local time; else the named duration. */
-function expiryOf(s: FormState): { duration?: string; expiresAt?: string } {
-  if (s.expiry === "keep") return {};
-  if (s.expiry !== "date") return { duration: s.expiry };
-  const end = new Date(`${s.expiryDate}T23:59:59`);
-  return Number.isNaN(end.getTime()) ? { expiresAt: s.expiryDate } : { expiresAt: end.toISOString() };
-}
-
-export function createBody(s: FormState): CreateAccessTokenBody {
-  const { credits, rateLimit } = limitsOf(s);
-  return {
-    name: s.name,
-    description: s.description,
-    kind: s.kind,
-    type: s.type,
-    ...(s.type === "custom" ? { permissions: s.permissions } : {}),
-    ...expiryOf(s),
-    allowedDomains: listOf(s.allowedDomains),
-    allowedIps: listOf(s.allowedIps),
-    ...(credits ? { credits } : {}),
-    ...(rateLimit ? { rateLimit } : {}),
-    ...(s.signedRequests ? { signedRequests: true } : {}),
-    ...(s.metadata.trim() ? { metadata: metadataOf(s) } : {}),
-  };
-}
-
-export function updateBody(s: FormState): UpdateAccessTokenBody {
-  return {
-    name: s.name,
-    description: s.description,
-    type: s.type,
-    ...(s.type === "custom" ? { permissions: s.permissions } : {}),
-    ...expiryOf(s),
-    allowedDomains: listOf(s.allowedDomains),
-    allowedIps: listOf(s.allowedIps),
-    ...limitsOf(s),
-    metadata: metadataOf(s),
-  };
-}
+import { detached } from "./detached.js";
+import { AdvancedFields } from "./token-advanced-fields.js";
+import { type Expiry, type FormState, initialState, type SetField } from "./token-form-state.js";
 
 interface TokenFormProps {
   /** The token being edited; undefined creates one. */
@@ -179,8 +55,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
-    setState((p) => ({ ...p, [key]: value }));
+  const set: SetField = (key, value) => setState((p) => ({ ...p, [key]: value }));
   const editing = token !== undefined;
   const expiryErrors = [...(errors.duration ?? []), ...(errors.expiresAt ?? [])];
   const shown = editing ? SHOWN_FIELDS.filter((f) => f !== "kind" && f !== "signedRequests") : SHOWN_FIELDS;
@@ -202,7 +77,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
   };
 
   return (
-    <form class="token-form" onSubmit={submit} noValidate>
+    <form class="token-form" onSubmit={detached(submit)} noValidate>
       {failure !== undefined && (
         <ProblemBanner error={failure} detail={placed ? "check the fields marked below" : undefined} />
       )}
@@ -329,158 +204,7 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
         </Field>
       )}
 
-      <details class="advanced" open={editing && hasRestrictions(token)}>
-        <summary>More settings: allowed domains and IPs, credits, rate limit, metadata</summary>
-        <div class="form-columns">
-          <Field
-            id="token-domains"
-            label="Allowed domains"
-            hint="One per line, e.g. shop.example.com or *.example.com. Empty: any."
-            errors={errors.allowedDomains}
-          >
-            <textarea
-              {...describedBy("token-domains", errors.allowedDomains, true)}
-              rows={3}
-              value={s.allowedDomains}
-              onInput={(e) => set("allowedDomains", e.currentTarget.value)}
-            />
-          </Field>
-          <Field
-            id="token-ips"
-            label="Allowed IP ranges"
-            hint="One per line, e.g. 10.0.0.0/8 or 2001:db8::/32. Empty: any."
-            errors={errors.allowedIps}
-          >
-            <textarea
-              {...describedBy("token-ips", errors.allowedIps, true)}
-              rows={3}
-              value={s.allowedIps}
-              onInput={(e) => set("allowedIps", e.currentTarget.value)}
-            />
-          </Field>
-        </div>
-        <div class="form-columns">
-          <Field id="token-credits" label="Credits" group errors={errors.credits}>
-            <label class="inline">
-              <input
-                type="checkbox"
-                checked={s.creditsOn}
-                onChange={(e) => set("creditsOn", e.currentTarget.checked)}
-              />
-              Limit the number of uses
-            </label>
-            {s.creditsOn && (
-              <div class="row">
-                <label>
-                  Remaining
-                  <input
-                    type="number"
-                    min={0}
-                    aria-label="Credits remaining"
-                    value={s.creditsRemaining}
-                    onInput={(e) => set("creditsRemaining", e.currentTarget.value)}
-                  />
-                </label>
-                <label class="inline">
-                  <input
-                    type="checkbox"
-                    checked={s.refillOn}
-                    onChange={(e) => set("refillOn", e.currentTarget.checked)}
-                  />
-                  Refill
-                </label>
-                {s.refillOn && (
-                  <>
-                    <label>
-                      to
-                      <input
-                        type="number"
-                        min={1}
-                        aria-label="Refill amount"
-                        value={s.refillAmount}
-                        onInput={(e) => set("refillAmount", e.currentTarget.value)}
-                      />
-                    </label>
-                    <label>
-                      every
-                      <select
-                        aria-label="Refill interval"
-                        value={s.refillInterval}
-                        onChange={(e) => set("refillInterval", e.currentTarget.value as Interval)}
-                      >
-                        <option value="daily">day</option>
-                        <option value="weekly">week</option>
-                        <option value="monthly">month</option>
-                      </select>
-                    </label>
-                  </>
-                )}
-              </div>
-            )}
-          </Field>
-          <Field id="token-rate" label="Rate limit" group errors={errors.rateLimit}>
-            <label class="inline">
-              <input
-                type="checkbox"
-                checked={s.rateOn}
-                onChange={(e) => set("rateOn", e.currentTarget.checked)}
-              />
-              Limit requests per time window
-            </label>
-            {s.rateOn && (
-              <div class="row">
-                <label>
-                  Requests
-                  <input
-                    type="number"
-                    min={1}
-                    aria-label="Requests per window"
-                    value={s.rateLimit}
-                    onInput={(e) => set("rateLimit", e.currentTarget.value)}
-                  />
-                </label>
-                <label>
-                  per
-                  <input
-                    aria-label="Rate limit window"
-                    value={s.rateWindow}
-                    size={6}
-                    onInput={(e) => set("rateWindow", e.currentTarget.value)}
-                  />
-                </label>
-              </div>
-            )}
-          </Field>
-        </div>
-        <Field
-          id="token-metadata"
-          label="Metadata"
-          hint="A JSON object returned by the verify API with every valid check (at most 8 KiB)."
-          errors={errors.metadata}
-        >
-          <textarea
-            {...describedBy("token-metadata", errors.metadata, true)}
-            class="mono"
-            rows={3}
-            placeholder='{"team": "shop"}'
-            spellcheck={false}
-            value={s.metadata}
-            onInput={(e) => set("metadata", e.currentTarget.value)}
-          />
-        </Field>
-        {!editing && (
-          <Field id="token-signed" label="Signed requests" group errors={errors.signedRequests}>
-            <label class="inline">
-              <input
-                type="checkbox"
-                checked={s.signedRequests}
-                onChange={(e) => set("signedRequests", e.currentTarget.checked)}
-              />
-              Require requests signed with an Ed25519 key (the private key is shown once, with the token)
-            </label>
-          </Field>
-        )}
-      </details>
+      <AdvancedFields token={token} s={s} set={set} errors={errors} />
 
       <footer class="dialog-actions">
         <button type="button" class="secondary" onClick={onCancel}>
@@ -491,16 +215,6 @@ export function TokenForm({ token, resources, held, submitLabel, onSubmit, onCan
         </button>
       </footer>
     </form>
-  );
-}
-
-function hasRestrictions(t: AccessToken): boolean {
-  return (
-    t.allowedDomains.length > 0 ||
-    t.allowedIps.length > 0 ||
-    t.credits !== null ||
-    t.rateLimit !== null ||
-    Object.keys(t.metadata).length > 0
   );
 }
 

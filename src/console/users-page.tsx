@@ -5,6 +5,7 @@ import { dateTime } from "./format.js";
 import { onLinkClick } from "./router.js";
 import { mayAdminister, useSession } from "./session-context.js";
 import { usePaged } from "./use-paged.js";
+import { detached } from "./detached.js";
 
 export function UsersPage() {
   const session = useSession();
@@ -80,7 +81,7 @@ function CreateUserForm({ onDone }: { onDone: () => void }) {
   return (
     <form
       noValidate
-      onSubmit={async (e) => {
+      onSubmit={detached(async (e) => {
         e.preventDefault();
         try {
           await api.createUser({ name, admin });
@@ -89,7 +90,7 @@ function CreateUserForm({ onDone }: { onDone: () => void }) {
           setErrors(fieldErrorsOf(err));
           setFailure(err);
         }
-      }}
+      })}
     >
       {failure !== undefined && !errors.name && <ProblemBanner error={failure} />}
       <Field id="user-name" label="Name" errors={errors.name}>

@@ -91,8 +91,8 @@ function lengthBounds(
 ): { min?: number; max?: number; pattern?: string } {
   const out: { min?: number; max?: number; pattern?: string } = {};
   for (const c of checksOf(schema)) {
-    if (c.check === "max_length") out.max = c.maximum as number;
-    else if (c.check === "min_length") out.min = c.minimum as number;
+    if (c.check === "max_length") out.max = c.maximum;
+    else if (c.check === "min_length") out.min = c.minimum;
     else if (c.check === "string_format" && c.format === "regex" && c.pattern) {
       if (out.pattern !== undefined) fail(path, "more than one pattern");
       // RegExp#source escapes "/", which RE2 reads the same; unescaped reads better in YAML.
@@ -109,6 +109,7 @@ function convertInner(s: z.ZodType, path: string[], walk: Walk): JSONSchemaProps
     if (s.def.catchall !== undefined) fail(path, "objects with unknown keys are not structural");
     const properties: Record<string, JSONSchemaProps> = {};
     const required: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- types the entries (the shape is untyped here)
     for (const [name, prop] of Object.entries(s.shape as Record<string, z.ZodType>)) {
       properties[name] = convert(prop, [...path, name], walk);
       if (!prop.isOptional()) required.push(name);
@@ -142,7 +143,7 @@ function convertInner(s: z.ZodType, path: string[], walk: Walk): JSONSchemaProps
   if (s instanceof z.ZodLiteral) {
     const values = [...s.values];
     if (!values.every((v) => typeof v === "string")) fail(path, "only string literals are supported");
-    return { type: "string", enum: values as string[] };
+    return { type: "string", enum: values };
   }
   if (s instanceof z.ZodArray) {
     const b = lengthBounds(s, path);

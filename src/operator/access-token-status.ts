@@ -154,5 +154,5 @@ export function usableStatus(raw: unknown): AccessTokenStatus | undefined {
     const parsed = schema.safeParse((raw as Record<string, unknown>)[field]);
     if (parsed.success && parsed.data !== undefined) out[field] = parsed.data;
   }
-  return out as AccessTokenStatus;
+  return out;
 }

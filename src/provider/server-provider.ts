@@ -60,7 +60,7 @@ export class TokenplaneProvider extends TerraformProvider {
 
 /** The value with what only Terraform can resolve left out (list elements one by one). */
 function literalPart(value: unknown): unknown {
-  if (Array.isArray(value) && !isUnresolved(value as unknown as string))
+  if (Array.isArray(value) && !isUnresolved(value))
     return value.filter((e: unknown) => !isUnresolved(e)).map(literalPart);
   return isUnresolved(value) ? undefined : value;
 }

@@ -89,5 +89,5 @@ export function serverOptionsFromEnv(
   for (const [key, value] of Object.entries(flags)) {
     if (value !== undefined) (options as Record<string, unknown>)[key] = value;
   }
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ServerOptions;
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }

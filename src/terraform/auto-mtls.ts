@@ -26,6 +26,7 @@ export async function generatePluginIdentity(now = new Date()): Promise<PluginId
     notBefore: new Date(now.getTime() - 30_000),
     notAfter: new Date(now.getTime() + 30 * 86_400_000),
     signingAlgorithm: ALGORITHM,
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- CryptoKeyPair is a DOM type missing from the node lib
     keys: keys as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]["keys"],
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),

@@ -30,7 +30,7 @@ export function parseCtyType(json: unknown): CtyType {
       );
       if (json.length === 2) return ["object", attrs];
       if (json.length === 3 && Array.isArray(optional) && optional.every((o) => typeof o === "string"))
-        return ["object", attrs, optional as string[]];
+        return ["object", attrs, optional];
     }
   }
   throw new Error(`not a cty type: ${JSON.stringify(json)}`);

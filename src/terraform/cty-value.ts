@@ -104,13 +104,16 @@ function fromWire(type: CtyType, raw: Wire, path: string): Value {
   }
   if (typeof raw !== "object" || Array.isArray(raw) || raw instanceof Uint8Array)
     return fail(path, kind, raw);
-  const entries = raw as { [k: string]: Wire };
+  const entries = raw;
   if (kind === "map")
     return Object.fromEntries(
       Object.entries(entries).map(([k, v]) => [k, fromWire(type[1], v, `${path}.${k}`)]),
     );
   return Object.fromEntries(
-    Object.entries(type[1]).map(([k, t]) => [k, fromWire(t, entries[k] ?? null, path ? `${path}.${k}` : k)]),
+    Object.entries(type[1] as Readonly<Record<string, CtyType>>).map(([k, t]) => [
+      k,
+      fromWire(t, entries[k] ?? null, path ? `${path}.${k}` : k),
+    ]),
   );
 }
 
@@ -133,11 +136,7 @@ function toWire(type: CtyType, value: Value, path: string): Wire {
     if (!Array.isArray(value)) return fail(path, kind, value);
     const items = value as readonly Value[];
     return items.map((e, i) =>
-      toWire(
-        kind === "tuple" ? ((type[1] as readonly CtyType[])[i] ?? "dynamic") : (type[1] as CtyType),
-        e,
-        `${path}[${i}]`,
-      ),
+      toWire(kind === "tuple" ? (type[1][i] ?? "dynamic") : type[1], e, `${path}[${i}]`),
     );
   }
   if (typeof value !== "object" || Array.isArray(value) || isDynamic(value)) return fail(path, kind, value);
@@ -184,11 +183,7 @@ export function decodeJson(type: CtyType, json: unknown, path = ""): Value {
   if (kind === "list" || kind === "set" || kind === "tuple") {
     if (!Array.isArray(json)) return fail(path, kind, json);
     return json.map((e: unknown, i) =>
-      decodeJson(
-        kind === "tuple" ? ((type[1] as readonly CtyType[])[i] ?? "dynamic") : (type[1] as CtyType),
-        e,
-        `${path}[${i}]`,
-      ),
+      decodeJson(kind === "tuple" ? (type[1][i] ?? "dynamic") : type[1], e, `${path}[${i}]`),
     );
   }
   if (typeof json !== "object" || Array.isArray(json)) return fail(path, kind, json);
@@ -198,6 +193,9 @@ export function decodeJson(type: CtyType, json: unknown, path = ""): Value {
       Object.entries(obj).map(([k, v]) => [k, decodeJson(type[1], v, `${path}.${k}`)]),
     );
   return Object.fromEntries(
-    Object.entries(type[1]).map(([k, t]) => [k, decodeJson(t, obj[k], path ? `${path}.${k}` : k)]),
+    Object.entries(type[1] as Readonly<Record<string, CtyType>>).map(([k, t]) => [
+      k,
+      decodeJson(t, obj[k], path ? `${path}.${k}` : k),
+    ]),
   );
 }

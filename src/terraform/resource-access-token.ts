@@ -213,7 +213,7 @@ function updateBody(
     if (has("expires_at")) body.expiresAt = str(planned.expires_at);
   } else if (has("duration") || rotate) {
     const duration = str(planned.duration);
-    if (duration !== null) body.duration = duration as UpdateAccessTokenBody["duration"];
+    if (duration !== null) body.duration = duration;
   }
   if (has("allowed_domains")) body.allowedDomains = strings(planned.allowed_domains) ?? [];
   if (has("allowed_ips")) body.allowedIps = strings(planned.allowed_ips) ?? [];

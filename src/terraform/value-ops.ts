@@ -11,13 +11,13 @@ function canonical(type: CtyType, v: Value): string {
   const [kind, inner] = type;
   if (Array.isArray(v)) {
     const items = (v as readonly Value[]).map((e, i) =>
-      canonical(kind === "tuple" ? ((inner as readonly CtyType[])[i] ?? "dynamic") : (inner as CtyType), e),
+      canonical(kind === "tuple" ? (inner[i] ?? "dynamic") : (inner as CtyType), e),
     );
     if (kind === "set") items.sort();
     return `[${items.join(",")}]`;
   }
   const obj = v as ValueObject;
-  const keys = Object.keys(kind === "object" ? (inner as Record<string, CtyType>) : obj).sort();
+  const keys = Object.keys(kind === "object" ? inner : obj).sort();
   const typeOf = (k: string): CtyType =>
     kind === "object" ? ((inner as Record<string, CtyType>)[k] ?? "dynamic") : (inner as CtyType);
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(typeOf(k), obj[k] ?? null)}`).join(",")}}`;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customResourceDefinitions } from "../../src/crd/index.js";
 import { renderChart, type KubeObject } from "../support/helm.js";
 import { startKubeApi, type KubeApi } from "../support/kube-api/index.js";
-import { manifestProblems, type Manifest } from "./manifest-checks.js";
+import { manifestProblems } from "./manifest-checks.js";
 
 /*
  * `helm template | kubectl apply --dry-run=server`, without a cluster: every object the chart
@@ -26,8 +26,7 @@ const VALUE_SETS: Record<string, Record<string, string | number | boolean>> = {
 };
 
 const crds = customResourceDefinitions();
-const problems = (objects: KubeObject[]) =>
-  manifestProblems(objects as Manifest[], { namespace: NAMESPACE, crds });
+const problems = (objects: KubeObject[]) => manifestProblems(objects, { namespace: NAMESPACE, crds });
 
 let api: KubeApi;
 let token: string;
@@ -74,7 +73,7 @@ describe.each(Object.entries(VALUE_SETS))("helm template with %s", (_name, value
 
 describe("the checks", () => {
   const mutated = async (change: (objects: KubeObject[]) => void): Promise<string[]> => {
-    const rendered = await renderChart(VALUE_SETS["external PostgreSQL, PDB and ServiceMonitor"]!);
+    const rendered = await renderChart(VALUE_SETS["external PostgreSQL, PDB and ServiceMonitor"]);
     const objects = structuredClone(rendered.objects);
     change(objects);
     return problems(objects);

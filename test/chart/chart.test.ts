@@ -403,7 +403,7 @@ describe("values the chart refuses", () => {
       "podDisruptionBudget.minAvailable (1) must be below replicaCount (1)",
     ],
   ])("%s", async (_what, values, message) => {
-    const error = await renderError(values as Record<string, string | number | boolean>);
+    const error = await renderError(values);
     expect(error).toBeDefined();
     expect(error).toContain(message);
   });
@@ -424,7 +424,7 @@ describe("values.schema.json", () => {
       const problems: string[] = [];
       if (path && !node.description) problems.push(`${path}: no description`);
       if (node.properties && node.additionalProperties === false) {
-        const inValues = Object.keys((value ?? {}) as object).sort();
+        const inValues = Object.keys(value ?? {}).sort();
         const inSchema = Object.keys(node.properties)
           .filter((k) => k !== "global")
           .sort();

@@ -61,18 +61,16 @@ describe("Dockerfile", () => {
     chart = await renderChart();
   });
   const container = () =>
-    (
-      chart.one("Deployment") as unknown as {
-        spec: {
-          template: {
-            spec: {
-              securityContext: { runAsUser: number; runAsGroup: number };
-              containers: Record<string, unknown>[];
-            };
+    chart.one<{
+      spec: {
+        template: {
+          spec: {
+            securityContext: { runAsUser: number; runAsGroup: number };
+            containers: Record<string, unknown>[];
           };
         };
-      }
-    ).spec.template.spec;
+      };
+    }>("Deployment").spec.template.spec;
 
   it("builds in stages on Node 20 and runs on a distroless Node 20 without shell or npm", () => {
     expect(dockerfile.stages.map((s) => s.name)).toEqual(["build", "deps", undefined]);

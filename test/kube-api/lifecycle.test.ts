@@ -163,7 +163,7 @@ describe("garbage collection through ownerReferences", () => {
   it("collects an object whose owner never existed", async () => {
     await core.createNamespacedSecret({
       namespace: "default",
-      body: ownedSecret("dangling", widget("ghost") as Widget & { metadata: { uid: string } }, {
+      body: ownedSecret("dangling", widget("ghost"), {
         uid: "00000000-0000-0000-0000-000000000000",
       }),
     });

@@ -18,7 +18,7 @@ type Spec = AccessTokenInput["spec"];
 
 function withSpec(change: (spec: Record<string, unknown>) => void): AccessTokenInput {
   const token = exampleAccessToken();
-  change(token.spec as Record<string, unknown>);
+  change(token.spec);
   return token;
 }
 

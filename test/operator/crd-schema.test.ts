@@ -299,7 +299,7 @@ describe("the generated schema, read by a JSON Schema validator", () => {
     ];
     for (const [name, change, path] of cases) {
       const token = exampleAccessToken();
-      change(token.spec as Record<string, unknown>);
+      change(token.spec);
       expect(validate.AccessToken(token), name).toBe(false);
       expect(
         validate.AccessToken.errors?.map((e) => e.instancePath),

@@ -31,6 +31,7 @@ import {
   type AccessTokenCase,
 } from "../support/operator-arbitraries.js";
 import { createHarness, type Harness } from "../support/reconcile-harness.js";
+import { fuzzSeed } from "../support/fuzz-seed.js";
 import { LogCapture, startTestServer, type TestServer } from "../support/token-server.js";
 import { TokenServerTap } from "../support/token-server-faults.js";
 import { waitFor } from "../support/wait.js";
@@ -43,11 +44,12 @@ import { waitFor } from "../support/wait.js";
  * one the API server accepts, every refusal becomes a condition or event naming what was wrong,
  * and no token value appears anywhere but in a Secret.
  *
- * Seeded: FC_SEED=<seed> (and FC_PATH=<path> from a failure report) replays a run.
+ * Seeded (test/support/fuzz-seed.ts): TOKENPLANE_FUZZ_SEED=<seed> (and TOKENPLANE_FUZZ_PATH=<path>
+ * from a failure report) replays a run.
  */
 
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
-const PATH = process.env.FC_PATH;
+const SEED = fuzzSeed();
+const PATH = process.env.TOKENPLANE_FUZZ_PATH;
 const params = (numRuns: number) => ({
   numRuns,
   seed: SEED,
@@ -433,7 +435,7 @@ describe("TokenServers and ClusterTokenServers as the cache hands them over", ()
               .chain((path) =>
                 junkUnlike(getAt(base, path)).map((g) => ({ obj: setAt(base, path, g), garbageAt: path })),
               )
-          : fc.constant({ obj: base as unknown, garbageAt: undefined as (string | number)[] | undefined });
+          : fc.constant({ obj: base, garbageAt: undefined as (string | number)[] | undefined });
         return mutated.map((m) => ({ cluster, url, creds, ...m }));
       });
     const reasons: Record<string, number> = {};
@@ -688,7 +690,7 @@ describe("the pure parts", () => {
     });
     fc.assert(
       fc.property(secretArb, (s) => {
-        const state = classifySecret(s as unknown as Secret, { name: "a", namespace: NS, uid: "uid-1" });
+        const state = classifySecret(s, { name: "a", namespace: NS, uid: "uid-1" });
         expect(["missing", "conflict", "adoptable", "owned"]).toContain(state.state);
         if (state.state === "owned" && state.issuance) {
           expect(Number.isSafeInteger(state.issuance.revision) && state.issuance.revision >= 0).toBe(true);

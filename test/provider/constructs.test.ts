@@ -230,7 +230,7 @@ describe("synth-time validation", () => {
   /** Synthesizes one token with `spec` in group `shop` and returns the error. */
   const tokenError = (spec: Record<string, unknown>, name = "storefront") =>
     synthError((stack) => {
-      new TokenplaneTokens(stack, "shop", { namespace: "shop" }).addToken(name, spec as AccessTokenProps);
+      new TokenplaneTokens(stack, "shop", { namespace: "shop" }).addToken(name, spec);
     });
 
   it.each([

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AccessTokenProps } from "../../src/provider/index.js";
 import { TokenplaneTokens } from "../../src/provider/index.js";
 import { appliedObjects, synthStack } from "../support/cdktf.js";
 import { customResourceErrors } from "../support/crd-validator.js";
@@ -124,10 +123,7 @@ describe("synth-time validation, against the CRD", () => {
         let objects: Record<string, unknown>[] = [];
         try {
           const tf = synthStack((stack) => {
-            new TokenplaneTokens(stack, "shop", { namespace: "shop" }).addToken(
-              "storefront",
-              spec as AccessTokenProps,
-            );
+            new TokenplaneTokens(stack, "shop", { namespace: "shop" }).addToken("storefront", spec);
           });
           objects = appliedObjects(tf);
         } catch (e) {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type IssuedAccessToken, type User, VERIFY_CODES, VerifyBody } from "../../src/api/index.js";
 import { createUserWithToken, registerResource } from "../support/fixtures.js";
+import { fuzzSeed } from "../support/fuzz-seed.js";
 import { type RawExchange, type RawRequest, type RawResponse, RawConnection } from "../support/raw-http.js";
 import { arbitraryFor, type JsonSchema, plausibleFor } from "../support/schema-arbitrary.js";
 import { startTestServer, type TestServer } from "../support/token-server.js";
@@ -16,10 +17,10 @@ import { type TokenCase, tokenCase, unissuedToken } from "../support/token-varia
  * 4xx a problem+json saying what was wrong (400/422 naming the fields), no token in a
  * response or a log line, nothing unhandled, and the server still healthy afterwards.
  *
- * Seeded: a failure prints the seed and path that replay it (TOKENPLANE_FUZZ_SEED picks
- * another base seed).
+ * Seeded (test/support/fuzz-seed.ts): a failure prints the seed that replays it
+ * (TOKENPLANE_FUZZ_SEED picks another base seed).
  */
-const SEED = Number(process.env.TOKENPLANE_FUZZ_SEED ?? 20261124);
+const SEED = fuzzSeed();
 const RUNS = { verify: 3000, authorize: 3000, raw: 2500, management: 2500 };
 const PROPERTY_TIMEOUT_MS = 120_000;
 
@@ -200,7 +201,7 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
     for (const list of [`/api/v1/users/${me.id}/access-tokens`, "/api/v1/users", "/api/v1/audit-events"]) {
       const page = await srv.admin<{ nextCursor: string | null }>("GET", `${list}?limit=1`);
       cursorKeys.push(
-        ...Object.keys(JSON.parse(Buffer.from(page.body.nextCursor ?? "", "base64url").toString())),
+        ...Object.keys(JSON.parse(Buffer.from(page.body.nextCursor ?? "", "base64url").toString()) as object),
       );
     }
     cursorKeys = [...new Set(cursorKeys)];
@@ -675,10 +676,10 @@ describe("HTTP fuzzing of the token server (property-based, seeded)", () => {
           weight: 2,
           arbitrary: fc.tuple(tokens, fc.jsonValue({ maxDepth: 2 })).map(([t, junk]) => ({
             token: t,
-            json: { token: t.token, permission: junk } as unknown,
+            json: { token: t.token, permission: junk },
           })),
         },
-        { weight: 1, arbitrary: tokens.map((t) => ({ token: t, json: t.token as unknown })) },
+        { weight: 1, arbitrary: tokens.map((t) => ({ token: t, json: t.token })) },
       );
       const method = fc.oneof(
         { weight: 12, arbitrary: fc.constant("POST") },

@@ -247,7 +247,7 @@ describe("forward auth behind a real nginx", () => {
       fc.asyncProperty(
         path,
         fc.constantFrom(...(Object.keys(ROUTES) as Resource[])),
-        fc.constantFrom("nginx", "plain") as fc.Arbitrary<keyof typeof ports>,
+        fc.constantFrom<keyof typeof ports>("nginx", "plain"),
         async (target, resource, via) => {
           const res = await get(ports[via], target, { authorization: `Bearer ${tokens[resource]}` });
           expect(res.status, `${target}: ${nginx.errors().slice(-500)}`).not.toBe(502);
@@ -264,10 +264,10 @@ describe("forward auth behind a real nginx", () => {
           });
         },
       ),
-      { numRuns: 500, seed: 20261203 },
+      { numRuns: 500 },
     );
-    // Not vacuous: many requests went through and many were refused.
-    expect(seen.allowed).toBeGreaterThan(50);
-    expect(seen.refused).toBeGreaterThan(50);
+    // Not vacuous: many requests went through and many were refused (5% each way, whatever the seed).
+    expect(seen.allowed).toBeGreaterThan(25);
+    expect(seen.refused).toBeGreaterThan(25);
   });
 });

@@ -255,7 +255,7 @@ export async function startOperatorEnv(
             ready?.status === "True" &&
             at?.status?.observedGeneration === at?.metadata.generation &&
             (!check || check(at as AccessTokenView)) &&
-            (at as AccessTokenView)
+            at
           );
         },
         { timeoutMs, what: `AccessToken ${name} to be Ready` },

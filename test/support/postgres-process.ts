@@ -52,10 +52,10 @@ const stop = () =>
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   })());
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-process.on("disconnect", stop);
-process.stdin.on("end", stop);
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
+process.on("disconnect", () => void stop());
+process.stdin.on("end", () => void stop());
 
 // Commands run one after another, in the order they arrive.
 let commands = Promise.resolve();

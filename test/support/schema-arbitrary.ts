@@ -109,7 +109,7 @@ export function arbitraryFor(
       const keys = schema.propertyNames ? stringFor(schema.propertyNames) : fc.string({ maxLength: 10 });
       const values = extra === true ? fc.jsonValue({ maxDepth: 1 }) : recurse(extra);
       return fc
-        .tuple(record, fc.dictionary(keys as fc.Arbitrary<string>, values, { maxKeys: 3 }))
+        .tuple(record, fc.dictionary(keys, values, { maxKeys: 3 }))
         .map(([known, more]) => ({ ...more, ...known }));
     }
     default:

@@ -51,6 +51,7 @@ export class TokenServerTap {
   wrap(api: TokenServerApi): TokenServerApi {
     const wrapped = {} as Record<Method, unknown>;
     for (const method of Object.keys(api) as Method[]) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called with apply(api) below
       const original = api[method] as (...args: unknown[]) => unknown;
       wrapped[method] = (...args: unknown[]) => {
         const result = original.apply(api, args);
@@ -72,7 +73,8 @@ export class TokenServerTap {
   attach(server: RunningServer): RunningServer {
     const api = (label: string) => this.wrap(server.api(label));
     return new Proxy(server, {
-      get: (target, prop, receiver) => (prop === "api" ? api : Reflect.get(target, prop, receiver)),
+      get: (target, prop, receiver) =>
+        prop === "api" ? api : (Reflect.get(target, prop, receiver) as unknown),
     });
   }
 }

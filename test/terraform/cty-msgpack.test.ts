@@ -54,14 +54,13 @@ function knownValueOf(type: CtyType, depth: number): fc.Arbitrary<Value> {
   if (type === "bool") return fc.boolean();
   if (type === "dynamic")
     return depth > 2
-      ? fc.string().map((value) => ({ dynamicType: "string" as CtyType, value }))
+      ? fc.string().map((value) => ({ dynamicType: "string", value }))
       : concreteType.chain((dynamicType) =>
           knownValueOf(dynamicType, depth + 1).map((value) => ({ dynamicType, value })),
         );
   const [kind, inner] = type;
-  if (kind === "list" || kind === "set")
-    return fc.array(valueOf(inner as CtyType, depth + 1), { maxLength: 3 });
-  if (kind === "map") return fc.dictionary(name, valueOf(inner as CtyType, depth + 1), { maxKeys: 3 });
+  if (kind === "list" || kind === "set") return fc.array(valueOf(inner, depth + 1), { maxLength: 3 });
+  if (kind === "map") return fc.dictionary(name, valueOf(inner, depth + 1), { maxKeys: 3 });
   if (kind === "tuple") return fc.tuple(...(inner as CtyType[]).map((t) => valueOf(t, depth + 1)));
   const attrs = inner as Record<string, CtyType>;
   return fc.record(Object.fromEntries(Object.entries(attrs).map(([k, t]) => [k, valueOf(t, depth + 1)])));

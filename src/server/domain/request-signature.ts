@@ -77,9 +77,9 @@ function soleSignature(signature: string, input: string): { bytes: Buffer; creat
   if (!params) return "Signature and Signature-Input name different signatures";
   if (!(value instanceof ArrayBuffer) || value.byteLength === 0)
     return "the signature is not a byte sequence";
-  const created = params.get("created");
+  const created: unknown = params.get("created");
   if (!Number.isInteger(created)) return "the signature needs an integer created parameter";
-  const expires = params.get("expires");
+  const expires: unknown = params.get("expires");
   if (expires !== undefined) {
     // The library compares expires with a clock-skew allowance (and only when it is a number):
     // a signature's own expiry is the signer's decision, honoured to the second.

@@ -61,7 +61,7 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
 
 /** Keeps each route's handler typed by its own schemas while routes share one list type. */
 export function route<P = unknown, Q = unknown, B = unknown>(def: Route<P, Q, B>): Route {
-  return def as unknown as Route;
+  return def;
 }
 
 /**

@@ -49,7 +49,7 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
     registry: registryStore(db, bus),
     audit: auditStore(db),
     usage: usageStore(db),
-    onChange: bus.subscribe,
+    onChange: (listener) => bus.subscribe(listener),
     ping: () => db.ping(),
     async close() {
       await bus.close();

@@ -2,7 +2,7 @@ import type { ASTNode } from "@marcbachmann/cel-js";
 import { parseRule } from "./cel-rules.js";
 import { estimateCost, maxElements, type CostSchema } from "./cel-cost.js";
 import { forbidden, invalid, type FieldError } from "./field-errors.js";
-import { isObject, type Json } from "./json.js";
+import { isObject } from "./json.js";
 import type { Schema, ValidationRule } from "./schema.js";
 
 /*
@@ -47,7 +47,7 @@ interface Observed {
 }
 
 function usesOldSelf(node: unknown): boolean {
-  if (!isObject(node as Json) && !Array.isArray(node)) return false;
+  if (!isObject(node) && !Array.isArray(node)) return false;
   if (Array.isArray(node)) return node.some(usesOldSelf);
   const n = node as { op?: string; args?: unknown };
   if (n.op === "id") return n.args === "oldSelf";
@@ -74,8 +74,8 @@ export function celErrors(schema: Schema, path: string): FieldError[] {
     if (!Array.isArray(rules)) return;
     rules.forEach((entry: unknown, i) => {
       const rulePath = `${p}.x-kubernetes-validations[${i}]`;
-      if (!isObject(entry as Json)) return;
-      const rule = entry as ValidationRule;
+      if (!isObject(entry)) return;
+      const rule = entry as unknown as ValidationRule;
       if (typeof rule.rule !== "string" || rule.rule.trim() === "") return;
       let ast: ASTNode;
       try {
@@ -155,18 +155,17 @@ export function celErrors(schema: Schema, path: string): FieldError[] {
     // Properties of an atomic map, and items of any list but a list-map, do not correlate.
     const propsUncorrelatable = uncorrelatable ?? (s["x-kubernetes-map-type"] === "atomic" ? p : undefined);
     for (const [name, prop] of Object.entries(s.properties ?? {})) {
-      if (isObject(prop as Json))
-        walk(prop, `${p}.properties[${name}]`, cardinality, propsUncorrelatable, false);
+      if (isObject(prop)) walk(prop, `${p}.properties[${name}]`, cardinality, propsUncorrelatable, false);
     }
-    const extra = isObject(s.additionalProperties as Json) ? (s.additionalProperties as Schema) : undefined;
+    const extra = isObject(s.additionalProperties) ? (s.additionalProperties as Schema) : undefined;
     if (extra) {
-      const n = Math.min(cardinality * maxElements(s as CostSchema), Number.MAX_SAFE_INTEGER);
+      const n = Math.min(cardinality * maxElements(s), Number.MAX_SAFE_INTEGER);
       walk(extra, `${p}.additionalProperties`, n, propsUncorrelatable, false);
     }
-    if (isObject(s.items as Json)) {
-      const n = Math.min(cardinality * maxElements(s as CostSchema), Number.MAX_SAFE_INTEGER);
+    if (isObject(s.items)) {
+      const n = Math.min(cardinality * maxElements(s), Number.MAX_SAFE_INTEGER);
       const itemsUncorrelatable = uncorrelatable ?? (s["x-kubernetes-list-type"] === "map" ? undefined : p);
-      walk(s.items as Schema, `${p}.items`, n, itemsUncorrelatable, false);
+      walk(s.items, `${p}.items`, n, itemsUncorrelatable, false);
     }
   };
   walk(schema, path, 1, undefined, true);

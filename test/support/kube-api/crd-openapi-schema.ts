@@ -71,7 +71,7 @@ function propertiesOf(s: Schema): [string, Schema][] {
 
 function schemaAt(s: Schema, name: string): Schema | undefined {
   const v = raw(s)[name];
-  return isObject(v) ? (v as Schema) : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 /** specStandardValidatorV3.validate: keywords the API server does not support. */
@@ -355,7 +355,7 @@ function walk(s: Schema, path: string, ctx: Context, isRoot: boolean, errs: Fiel
   for (const name of ["allOf", "oneOf", "anyOf"] as const) {
     const list = r[name];
     if (Array.isArray(list)) {
-      list.forEach((n, i) => isObject(n) && walk(n as Schema, `${path}.${name}[${i}]`, ctx, false, errs));
+      list.forEach((n, i) => isObject(n) && walk(n, `${path}.${name}[${i}]`, ctx, false, errs));
     }
   }
   const items = schemaAt(s, "items");

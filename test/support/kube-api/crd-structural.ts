@@ -24,11 +24,11 @@ function propertiesOf(s: Schema): [string, Schema][] {
 }
 
 function itemsOf(s: Schema): Schema | undefined {
-  return isObject(s.items as Json) ? s.items : undefined;
+  return isObject(s.items) ? s.items : undefined;
 }
 
 function additionalOf(s: Schema): Schema | undefined {
-  return isObject(s.additionalProperties as Json) ? (s.additionalProperties as Schema) : undefined;
+  return isObject(s.additionalProperties) ? s.additionalProperties : undefined;
 }
 
 /** The `anyOf: [{type: integer}, {type: string}]` of int-or-string fields, the one allowed exception. */
@@ -89,14 +89,14 @@ function valueValidation(
   errs: FieldError[],
 ): void {
   const list = (name: "allOf" | "anyOf" | "oneOf"): Schema[] =>
-    Array.isArray(s[name]) ? (s[name] as Schema[]).filter((x) => isObject(x as Json)) : [];
+    Array.isArray(s[name]) ? s[name].filter((x) => isObject(x as Json)) : [];
   if (!skipAnyOf)
     list("anyOf").forEach((a, i) => nestedValueValidation(a, false, `${path}.anyOf[${i}]`, errs));
   list("allOf").forEach((a, i) =>
     nestedValueValidation(a, skipFirstAllOfAnyOf && i === 0, `${path}.allOf[${i}]`, errs),
   );
   list("oneOf").forEach((a, i) => nestedValueValidation(a, false, `${path}.oneOf[${i}]`, errs));
-  if (isObject(s.not as Json)) nestedValueValidation(s.not, false, at(path, "not"), errs);
+  if (isObject(s.not)) nestedValueValidation(s.not, false, at(path, "not"), errs);
   if (typeof s.pattern === "string" && s.pattern !== "") {
     const why = re2Error(s.pattern);
     if (why)
@@ -232,12 +232,12 @@ function invariants(s: Schema, level: Level, path: string, errs: FieldError[]): 
 
 /** Every field or list a value validation names must be declared outside it as well. */
 function valueCompleteness(v: Schema, s: Schema, sPath: string, vPath: string, errs: FieldError[]): void {
-  if (isObject(v.not as Json)) nestedCompleteness(v.not, s, sPath, at(vPath, "not"), errs);
+  if (isObject(v.not)) nestedCompleteness(v.not, s, sPath, at(vPath, "not"), errs);
   for (const name of ["allOf", "anyOf", "oneOf"] as const) {
     const list = v[name];
     if (!Array.isArray(list)) continue;
     list.forEach((n, i) => {
-      if (isObject(n as Json)) nestedCompleteness(n, s, sPath, `${vPath}.${name}[${i}]`, errs);
+      if (isObject(n)) nestedCompleteness(n, s, sPath, `${vPath}.${name}[${i}]`, errs);
     });
   }
 }

@@ -49,11 +49,11 @@ export interface Schema {
 
 /** The schema's view as a JSON object (it arrives inside a CRD body). */
 export function asSchema(value: Json | undefined): Schema {
-  return (isObject(value) ? value : {}) as Schema;
+  return isObject(value) ? value : {};
 }
 
 export function additionalSchema(schema: Schema): Schema | undefined {
-  return isObject(schema.additionalProperties as Json) ? (schema.additionalProperties as Schema) : undefined;
+  return isObject(schema.additionalProperties) ? schema.additionalProperties : undefined;
 }
 
 export const preservesUnknown = (schema: Schema): boolean =>

@@ -107,7 +107,7 @@ function removeNulledFields(target: JsonObject, applied: Json): void {
   for (const [key, value] of Object.entries(applied)) {
     if (key === "apiVersion" || key === "kind") continue;
     if (value === null) delete target[key];
-    else if (isObject(value) && isObject(target[key])) removeNulledFields(target[key] as JsonObject, value);
+    else if (isObject(value) && isObject(target[key])) removeNulledFields(target[key], value);
   }
 }
 
