@@ -22,7 +22,7 @@ const objects = (...keys: string[]): { list(): KubeObject[] } => ({
   list: () =>
     keys.map((key) => {
       const [namespace, name] = key.includes("/") ? key.split("/") : [undefined, key];
-      return { metadata: { name: name!, ...(namespace ? { namespace } : {}) } };
+      return { metadata: { name: name, ...(namespace ? { namespace } : {}) } };
     }),
 });
 

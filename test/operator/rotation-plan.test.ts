@@ -83,7 +83,7 @@ function issuance(over: Partial<Issuance> = {}): Issuance {
 function settled(over: Partial<RotationInput> = {}): RotationInput {
   return {
     spec: spec(),
-    status: { revision: 1 } as AccessTokenStatus,
+    status: { revision: 1 },
     rotateRequested: undefined,
     issuance: issuance(),
     server: { key: SERVER, token: serverToken() },
@@ -107,10 +107,9 @@ describe("the rotation plan", () => {
     it("secretHoldsNoValue: Initial before any issuance, Drift after one", () => {
       expect(secretHoldsNoValue(settled())).toBeUndefined();
       expect(secretHoldsNoValue(settled({ issuance: undefined, status: undefined }))?.reason).toBe("Initial");
-      expect(
-        secretHoldsNoValue(settled({ issuance: undefined, status: { revision: 3 } as AccessTokenStatus }))
-          ?.reason,
-      ).toBe("Drift");
+      expect(secretHoldsNoValue(settled({ issuance: undefined, status: { revision: 3 } }))?.reason).toBe(
+        "Drift",
+      );
       // The caches alone suffice for it.
       expect(secretHoldsNoValue(fromCaches({ issuance: undefined, status: undefined }))?.reason).toBe(
         "Initial",
