@@ -36,7 +36,7 @@ export interface ResolvedToken {
   ipRanges: BlockList | null;
 }
 
-// Rows from storage carry fresh copies of strings many tokens share (owner, permissions, domains):
+// Rows from storage carry fresh copies of strings many tokens share (owner, kind, type, permissions, domains):
 // keep one of each, bounded so hostile variety cannot grow it without limit.
 const shared = new Map<string, string>();
 const intern = (value: string): string => {
@@ -55,8 +55,8 @@ export function resolveToken(token: TokenRecord, secret: SecretRecord): Resolved
       id: token.id,
       userId: intern(token.userId),
       name: token.name,
-      kind: token.kind,
-      type: token.type,
+      kind: intern(token.kind) as TokenRecord["kind"],
+      type: intern(token.type) as TokenRecord["type"],
       expiresAt: token.expiresAt,
       allowedDomains: internAll(token.allowedDomains),
       allowedIps: internAll(token.allowedIps),

@@ -55,24 +55,26 @@ function compileWithBaselineOnly(): void {
 
 /**
  * Embedded PGlite in a directory (or in memory when `dataDir` is undefined), locked to this
- * process. A new directory starts from `template` (a dumped, migrated data dir) when given.
+ * process. A new directory starts from `template` (a dumped, migrated data dir) when given:
+ * unpacked into the directory, or loaded into memory; a restart does not read it.
  */
-export async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
+export async function openPglite(dataDir: string | undefined, template?: Template): Promise<Database> {
   let unlock = (): void => undefined;
-  const fresh = !dataDir || !existsSync(join(dataDir, "PG_VERSION"));
+  let fresh = !dataDir || !existsSync(join(dataDir, "PG_VERSION"));
   if (dataDir) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     unlock = lockDataDir(dataDir);
   }
   compileWithBaselineOnly();
   try {
+    if (dataDir && fresh && template && (await template.unpack(dataDir))) fresh = false;
     const lite = await PGlite.create({
       // PostgreSQL's default 128MB of shared buffers costs ~100MB of RSS and buys nothing
       // for a token database of this size: hot reads are served from the token cache, and a
       // page that misses is one read from the OS page cache.
       postgresqlconf: ["shared_buffers = 4MB"],
       ...(dataDir ? { dataDir } : {}),
-      ...(fresh && template ? { loadDataDir: template } : {}),
+      ...(fresh ? loadDataDir(template?.read()) : {}),
     });
     return wrapPglite(lite, unlock);
   } catch (err) {
@@ -80,3 +82,14 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
     throw err;
   }
 }
+
+/** Where a new data directory comes from (see pglite-template.ts). */
+export interface Template {
+  /** Unpacks it into an empty directory; false when there is none. */
+  unpack(dataDir: string): Promise<boolean>;
+  /** Reads it for PGlite's loadDataDir (an in-memory database). */
+  read(): Blob | undefined;
+}
+
+const loadDataDir = (template: Blob | undefined): { loadDataDir?: Blob } =>
+  template ? { loadDataDir: template } : {};

@@ -6,7 +6,7 @@ import { openChangeBus } from "./change-bus.js";
 import type { Database } from "./database.js";
 import { migrate } from "./migrations.js";
 import { openPglite } from "./pglite-database.js";
-import { readTemplate } from "./pglite-template.js";
+import { TEMPLATE } from "./pglite-template.js";
 import { registryStore } from "./registry-store.js";
 import { tokenStore } from "./token-store.js";
 import { usageStore } from "./usage-store.js";
@@ -26,7 +26,7 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
     location.kind === "postgres"
       ? // Loaded only when used: the embedded default starts faster without the pg driver.
         await (await import("./postgres-database.js")).openPostgres(location.url, log, location.poolSize)
-      : await openPglite(location.dataDir, readTemplate());
+      : await openPglite(location.dataDir, TEMPLATE);
   try {
     await migrate(db);
   } catch (err) {
