@@ -2,17 +2,15 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { pinoHttp } from "pino-http";
-import type { z } from "zod";
-import { requireAdmin, requirePermission, requireTokenAccess } from "../domain/caller.js";
-import { DomainError } from "../domain/errors.js";
 import { type Logger, scrubTokens } from "../logger.js";
 import type { Authenticate } from "./authenticate.js";
 import { CONSOLE_PATH, consoleRoutes } from "./console-routes.js";
 import type { Metrics } from "./metrics.js";
-import { fieldErrors, missingTarget, problem, sendProblem } from "./problem.js";
+import { expressPath, type Route } from "./endpoint.js";
+import { errorAnswer, runEndpoint, writeAnswer } from "./pipeline.js";
+import { problem, sendProblem } from "./problem.js";
 import { keepRawBody } from "./raw-body.js";
-import { expressPath, type Route } from "./route.js";
-import { unstorableText } from "./storable-text.js";
+import { metricsByRoute } from "./request-metrics.js";
 
 export interface AppDeps {
   routes: readonly Route[];
@@ -46,17 +44,6 @@ function hasBody(req: Request): boolean {
   return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
 
-function parse<T>(
-  schema: z.ZodType<T> | undefined,
-  value: unknown,
-  onError: (e: z.ZodError) => DomainError,
-): T {
-  if (!schema) return undefined as T;
-  const result = schema.safeParse(value);
-  if (!result.success) throw onError(result.error);
-  return result.data;
-}
-
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
@@ -87,13 +74,12 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  const observe = metricsByRoute(deps.metrics);
   app.use((req, res, next) => {
     const started = performance.now();
     res.on("finish", () => {
       const routePath = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
-      const labels = { method: req.method, route: routePath };
-      deps.metrics.duration.series(labels)((performance.now() - started) / 1000);
-      deps.metrics.requests.series({ ...labels, status: String(res.statusCode) })();
+      observe(routePath)(req.method, res.statusCode, started);
     });
     next();
   });
@@ -118,75 +104,18 @@ export function createApp(deps: AppDeps): express.Express {
   for (const r of deps.routes) {
     app[r.method](expressPath(r.path), async (req: Request, res: Response, next: NextFunction) => {
       try {
-        // Credentials first: an anonymous caller learns nothing, not even what is invalid.
-        const caller = r.auth ? await deps.authenticate(req) : undefined;
-        const params = parse(r.params, req.params, missingTarget);
-        if (caller && r.access) {
-          const a = r.access;
-          if (a.kind === "admin") requireAdmin(caller, a.resource, a.action);
-          else if (a.kind === "permission") requirePermission(caller, a.resource, a.action);
-          else requireTokenAccess(caller, (params as { userId: string }).userId, a.action);
-        }
-        const queryTextErrors = unstorableText(req.query);
-        if (queryTextErrors.length > 0) {
-          throw new DomainError(
-            400,
-            "Invalid query",
-            queryTextErrors.map((x) => `${x.field}: ${x.message}`).join("; "),
-            {
-              errors: queryTextErrors,
-            },
-          );
-        }
-        const query = parse(r.query, req.query, (e) => {
-          const errors = fieldErrors(e, "query");
-          return new DomainError(
-            400,
-            "Invalid query",
-            errors.map((x) => `${x.field}: ${x.message}`).join("; "),
-            { errors },
-          );
-        });
-        let rawBody: unknown = req.body;
-        if (r.body && rawBody === undefined) {
-          if (hasBody(req))
-            throw new DomainError(415, "Unsupported Media Type", "send the body as application/json");
-          rawBody = {};
-        }
-        const textErrors = r.body ? unstorableText(rawBody) : [];
-        if (textErrors.length > 0) {
-          throw new DomainError(
-            422,
-            "Invalid request",
-            textErrors.map((x) => `${x.field}: ${x.message}`).join("; "),
-            {
-              errors: textErrors,
-            },
-          );
-        }
-        const body = parse(r.body, rawBody, (e) => {
-          const errors = fieldErrors(e);
-          return new DomainError(
-            422,
-            "Invalid request",
-            errors.map((x) => `${x.field}: ${x.message}`).join("; "),
-            {
-              errors,
-            },
-          );
-        });
-        const reply = await r.handle({
-          params,
-          query,
-          body,
-          caller: caller as NonNullable<typeof caller>,
-          req,
-          res,
-        });
+        const reply = await runEndpoint(
+          r,
+          { req, res, params: req.params, query: req.query, body: req.body, hasBody: hasBody(req) },
+          deps.authenticate,
+        );
         if ("streamed" in reply) return;
-        res.status(reply.status).set(reply.headers ?? {});
-        if (reply.body === undefined) res.end();
-        else res.json(reply.body);
+        if ("status" in reply && !("head" in reply)) {
+          // Express serialises JSON answers (its content type and charset are part of the contract).
+          res.status(reply.status).set(reply.headers ?? {});
+          if (reply.body === undefined) res.end();
+          else res.json(reply.body);
+        } else writeAnswer(res, reply);
       } catch (err) {
         next(err);
       }
@@ -204,57 +133,8 @@ export function createApp(deps: AppDeps): express.Express {
       res.end();
       return;
     }
-    if (err instanceof DomainError) {
-      const headers: Record<string, string> =
-        err.status === 401
-          ? { "www-authenticate": 'Bearer realm="tokenplane"' }
-          : err.status === 503
-            ? { "retry-after": "1" }
-            : {};
-      // Storage unreachable: the client is told to retry; the log keeps why.
-      if (err.status === 503) req.log.warn({ err: err.cause ?? err }, "storage unavailable");
-      sendProblem(res, problem(err.status, err.title, err.message, err.extra), {
-        ...headers,
-        ...err.headers,
-      });
-      return;
-    }
-    const parserError = err as { type?: string; status?: number; limit?: number };
-    switch (parserError.type) {
-      case "entity.too.large":
-        sendProblem(
-          res,
-          problem(413, "Content Too Large", `the body may be at most ${deps.bodyLimit} bytes`),
-        );
-        return;
-      case "entity.parse.failed":
-        sendProblem(
-          res,
-          problem(400, "Malformed JSON", "the body is not valid JSON", {
-            errors: [{ field: "body", message: "is not valid JSON" }],
-          }),
-        );
-        return;
-      case "encoding.unsupported":
-      case "charset.unsupported":
-        sendProblem(res, problem(415, "Unsupported Media Type", "send the body as UTF-8 JSON"));
-        return;
-    }
-    // Other client errors raised by Express itself (an undecodable path, an aborted body).
-    const status = parserError.status;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      const error =
-        err instanceof URIError
-          ? { field: "path", message: "is not valid percent-encoding" }
-          : { field: parserError.type ? "body" : "request", message: "could not be read" };
-      sendProblem(res, problem(status, "Bad Request", "the request could not be read", { errors: [error] }));
-      return;
-    }
-    req.log.error({ err }, "unhandled error");
-    sendProblem(
-      res,
-      problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged"),
-    );
+    const answer = errorAnswer(err, req.log, deps.bodyLimit);
+    sendProblem(res, answer.body, answer.headers);
   });
 
   return app;

@@ -4,7 +4,9 @@ import type { IncomingHttpHeaders } from "node:http";
  * The credential a request carries: `Authorization: Bearer`, `Private-Token` or
  * `X-API-Key`, in that order. Returns undefined when none is present.
  */
-export function credentialFrom(headers: IncomingHttpHeaders): string | undefined {
+export function credentialFrom(
+  headers: Partial<Pick<IncomingHttpHeaders, "authorization" | "private-token" | "x-api-key">>,
+): string | undefined {
   const authorization = headers.authorization;
   // Hot path (forward auth): plain string work rather than a regex.
   if (

@@ -11,7 +11,7 @@ import {
 } from "../../../api/index.js";
 import type { AuditService } from "../../domain/audit-service.js";
 import type { RegistryService } from "../../domain/registry-service.js";
-import { type Route, route } from "../route.js";
+import { type Route, route } from "../endpoint.js";
 import { auditView, resourceView } from "../views.js";
 
 const ResourceParams = z.object({ name: resourceNameField });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CreateUserBody, ListUsersQuery, pageOf, User } from "../../../api/index.js";
 import type { UserService } from "../../domain/user-service.js";
-import { type Route, route } from "../route.js";
+import { type Route, route } from "../endpoint.js";
 import { userView } from "../views.js";
 
 const UserParams = z.object({ userId: z.uuid() });
