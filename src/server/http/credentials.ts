@@ -4,15 +4,13 @@ import type { IncomingHttpHeaders } from "node:http";
  * The credential a request carries: `Authorization: Bearer`, `Private-Token` or
  * `X-API-Key`, in that order. Returns undefined when none is present.
  */
-export function credentialFrom(
-  headers: Partial<Pick<IncomingHttpHeaders, "authorization" | "private-token" | "x-api-key">>,
-): string | undefined {
+export function credentialFrom(headers: IncomingHttpHeaders): string | undefined {
   const authorization = headers.authorization;
   // Hot path (forward auth): plain string work rather than a regex.
   if (
     authorization !== undefined &&
     authorization.length > 7 &&
-    authorization.slice(0, 7).toLowerCase() === "bearer "
+    (authorization.startsWith("Bearer ") || authorization.slice(0, 7).toLowerCase() === "bearer ")
   ) {
     const token = authorization.slice(7).trim();
     if (token !== "" && !/\s/.test(token)) return token;

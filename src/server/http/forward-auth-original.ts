@@ -1,4 +1,4 @@
-import type { ForwardHeaders } from "./forward-headers.js";
+import type { IncomingHttpHeaders } from "node:http";
 
 /** The original request as the proxy reported it, or why it cannot be read (a 400). */
 export type Original =
@@ -6,10 +6,12 @@ export type Original =
   | { error: string; errors: { field: string; message: string }[] };
 
 /** Reads the original request of a forward-auth call: its headers, method and URL. */
-export type OriginalReader = (h: ForwardHeaders, method: string, url: string) => Original;
+export type OriginalReader = (h: IncomingHttpHeaders, method: string, url: string) => Original;
 
 export const AUTHORIZE_PATH = "/api/v1/authorize";
 export const ENVOY_PATH = `${AUTHORIZE_PATH}/envoy`;
+
+const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i;
 
@@ -23,13 +25,13 @@ const SPELLED = {
 } as const;
 
 function fromHeaders(
-  h: ForwardHeaders,
+  h: IncomingHttpHeaders,
   methodHeader: "x-original-method" | "x-forwarded-method",
   uriHeader: "x-original-uri" | "x-forwarded-uri" | "x-original-url",
   proxy: string,
 ): Original {
-  const method = h[methodHeader];
-  const uri = h[uriHeader];
+  const method = one(h[methodHeader]);
+  const uri = one(h[uriHeader]);
   if (method !== undefined && uri !== undefined) {
     const field = SPELLED[uriHeader];
     if (uriHeader !== "x-original-url") return { method: method.toUpperCase(), uri, field };

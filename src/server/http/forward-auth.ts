@@ -30,9 +30,7 @@ import {
   PROXY_READERS,
   readAnyProxy,
 } from "./forward-auth-original.js";
-import { type ForwardHeaders, forwardHeaders } from "./forward-headers.js";
 import { matchRouteCached } from "./route-match-cache.js";
-import { andThen } from "./pipeline.js";
 
 export { AUTHORIZE_PATH } from "./forward-auth-original.js";
 
@@ -59,6 +57,16 @@ const READY = new Map(
     ];
   }),
 );
+
+/** `resource:action`, made once per pair (a flat string: the verifier splits it on every call). */
+const permissions = new Map<string, Map<string, string>>();
+function permissionOf(resource: string, action: string): string {
+  let byAction = permissions.get(resource);
+  if (!byAction) permissions.set(resource, (byAction = new Map()));
+  let permission = byAction.get(action);
+  if (permission === undefined) byAction.set(action, (permission = `${resource}:${action}`));
+  return permission;
+}
 
 /** The original request's absolute URL, for signature components such as @authority (see `request`). */
 function originalRequestUrl(h: IncomingHttpHeaders, uri: string, originalUrl: string | undefined): string {
@@ -143,7 +151,7 @@ export function forwardAuthEndpoints(deps: ForwardAuthDeps): NodeEndpoint[] {
 
   const decide = (
     policy: PolicySnapshot,
-    h: ForwardHeaders,
+    h: IncomingHttpHeaders,
     original: Original,
     req: IncomingMessage,
     body: Buffer | undefined,
@@ -175,15 +183,18 @@ export function forwardAuthEndpoints(deps: ForwardAuthDeps): NodeEndpoint[] {
         label,
       );
     if (!match.resource) return refusal(403, "no registered resource covers this path", {}, {}, label);
-    const permission = `${match.resource}:${action}`;
+    const permission = permissionOf(match.resource, action);
 
     const credential = credentialFrom(h);
     if (!credential) {
       if (allows(policy.defaults, match.resource, action)) return ready.anonymous;
       return refusal(401, `${permission} needs a token`, { "www-authenticate": REALM }, {}, label);
     }
-    const use = new ForwardedUse(credential, permission, req, deps.trust, original, body);
-    return andThen(deps.verifier.verify(use), (outcome) => verdict(outcome, permission, credential, label));
+    const outcome = deps.verifier.verify(
+      new ForwardedUse(credential, permission, req, deps.trust, original, body),
+    );
+    if (outcome instanceof Promise) return outcome.then((o) => verdict(o, permission, credential, label));
+    return verdict(outcome, permission, credential, label);
   };
 
   const endpoint = (
@@ -207,9 +218,13 @@ export function forwardAuthEndpoints(deps: ForwardAuthDeps): NodeEndpoint[] {
     headers: forwardAuthHeaders(headers),
     responses: FORWARD_AUTH_RESPONSES,
     handle({ req, rawBody }) {
-      const h = forwardHeaders(req);
+      // Node has built req.headers already (it reads Expect on every HTTP/1.1 request).
+      const h = req.headers;
       const original = read(h, req.method ?? "GET", req.url ?? path);
-      return andThen(deps.policy.current(), (policy) => decide(policy, h, original, req, rawBody));
+      const policy = deps.policy.current();
+      // No closure and no promise unless the policy is being reloaded.
+      if (policy instanceof Promise) return policy.then((p) => decide(p, h, original, req, rawBody));
+      return decide(policy, h, original, req, rawBody);
     },
   });
 

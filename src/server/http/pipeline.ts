@@ -66,8 +66,10 @@ function validateAndHandle<Req extends IncomingMessage, Res extends ServerRespon
     else requireTokenAccess(caller, (params as { userId: string }).userId, a.action);
   }
   // Every route refuses unstorable text in its query, whether or not it reads the query.
-  const queryTextErrors = input.query === undefined ? [] : unstorableText(input.query);
-  if (queryTextErrors.length > 0) throw invalidInput(400, "Invalid query", queryTextErrors);
+  if (input.query !== undefined) {
+    const queryTextErrors = unstorableText(input.query);
+    if (queryTextErrors.length > 0) throw invalidInput(400, "Invalid query", queryTextErrors);
+  }
   const query = parse(e.query, input.query, (err) =>
     invalidInput(400, "Invalid query", fieldErrors(err, "query")),
   );

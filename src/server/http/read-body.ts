@@ -32,17 +32,8 @@ export function readBody(
   req.on("end", () => done(over ? "too-large" : more ? Buffer.concat(more) : (first ?? Buffer.alloc(0))));
 }
 
-/**
- * Whether the request announces a body (a non-zero Content-Length, or Transfer-Encoding),
- * read from `rawHeaders` so a request without one does not build `req.headers`.
- */
+/** Whether the request announces a body: a non-zero Content-Length, or Transfer-Encoding. */
 export function announcesBody(req: IncomingMessage): boolean {
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === 14 && name.toLowerCase() === "content-length") {
-      if (Number(raw[i + 1]) > 0) return true;
-    } else if (name.length === 17 && name.toLowerCase() === "transfer-encoding") return true;
-  }
-  return false;
+  const h = req.headers;
+  return Number(h["content-length"] ?? 0) > 0 || h["transfer-encoding"] !== undefined;
 }
