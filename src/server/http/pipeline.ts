@@ -175,7 +175,7 @@ export function errorAnswer(err: unknown, log: Logger, bodyLimit: number): Probl
   };
 }
 
-/** Writes an answer that is not JSON for Express to serialise: a problem or a pre-serialised one. */
+/** Writes a reply on bare node:http (Express answers its JSON replies with `res.json`); returns the status. */
 export function writeAnswer(res: ServerResponse, reply: Reply): number {
   if ("problem" in reply) {
     sendProblem(res, reply.problem, reply.headers);
