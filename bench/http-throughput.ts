@@ -66,9 +66,15 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
         { url: `${baseline.url}/api/v1/authorize`, headers: forward, seconds },
         { url: `${server.url}/api/v1/authorize`, headers: forward, seconds },
       );
+      // The per-proxy endpoint the README's nginx configuration uses.
+      const { baseline: baseNginx, target: nginx } = await compare(
+        { url: `${baseline.url}/api/v1/authorize/nginx`, headers: forward, seconds },
+        { url: `${server.url}/api/v1/authorize/nginx`, headers: forward, seconds },
+      );
       for (const [what, r] of [
         ["verify", verify],
         ["authorize", authorize],
+        ["authorize/nginx", nginx],
       ] as const) {
         if (r.errors > 0 || r.non2xx > 0)
           throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
@@ -76,6 +82,7 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
       const verifyRatio = ratio(verify.rps, basePost.rps);
       const p99Ratio = ratio(Math.max(verify.p99, 0.01), Math.max(basePost.p99, 0.01));
       const authorizeRatio = ratio(authorize.rps, baseGet.rps);
+      const nginxRatio = ratio(nginx.rps, baseNginx.rps);
       return {
         name: "verify and forward auth (embedded PGlite, 50 connections, median of 3 interleaved runs)",
         metrics: {
@@ -87,12 +94,16 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
           "authorize req/s": Math.round(authorize.rps),
           "verify / baseline": verifyRatio,
           "verify p99 / baseline p99": p99Ratio,
+          "baseline GET (nginx) req/s": Math.round(baseNginx.rps),
+          "authorize/nginx req/s": Math.round(nginx.rps),
           "authorize / baseline": authorizeRatio,
+          "authorize/nginx / baseline": nginxRatio,
         },
         targets: [
           atLeast("verify throughput vs bare node:http", verifyRatio, 0.8),
           atMost("verify p99 vs bare node:http", p99Ratio, 2),
           atLeast("authorize throughput vs bare node:http", authorizeRatio, 0.8),
+          atLeast("authorize/nginx throughput vs bare node:http", nginxRatio, 0.8),
         ],
       };
     } finally {

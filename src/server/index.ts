@@ -23,8 +23,7 @@ import { createApp } from "./http/app.js";
 import { DEFAULT_CONSOLE_DIR } from "./http/console-routes.js";
 import { answerClientErrors, refuseWithoutHost } from "./http/client-errors.js";
 import { createFastPath } from "./http/fast-path.js";
-import { FAST_PATH_DOCS } from "./http/fast-path-docs.js";
-import type { Route } from "./http/route.js";
+import type { Route } from "./http/endpoint.js";
 import { authenticator, revalidator } from "./http/authenticate.js";
 import { createMetrics } from "./http/metrics.js";
 import { buildOpenApi } from "./http/openapi.js";
@@ -141,7 +140,7 @@ export async function startServer(
     ...routes,
     ...opsRoutes({
       metrics,
-      openapi: () => (openapi ??= buildOpenApi([...allRoutes, ...FAST_PATH_DOCS], { version: VERSION })),
+      openapi: () => (openapi ??= buildOpenApi([...allRoutes, ...fastPath.endpoints], { version: VERSION })),
       extraMetrics: hooks.metrics,
       ready: async () => {
         const timeout = new Promise<string>((r) =>
@@ -185,7 +184,7 @@ export async function startServer(
   // Node's own Host check answers with a bare 400; refuseWithoutHost answers problem+json.
   const server: Server = createServer({ requireHostHeader: false }, (req, res) => {
     if (refuseWithoutHost(req, res)) return;
-    if (!fastPath(req, res)) app(req, res);
+    if (!fastPath.serve(req, res)) app(req, res);
   });
   answerClientErrors(server);
   // Longer than common load-balancer idle timeouts, so they close first.

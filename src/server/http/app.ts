@@ -2,16 +2,15 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { pinoHttp } from "pino-http";
-import { requireAdmin, requirePermission, requireTokenAccess } from "../domain/caller.js";
-import { DomainError, unsupportedMediaType } from "../domain/errors.js";
-import { validBody, validParams, validQuery } from "../edge/validate.js";
 import { type Logger, scrubTokens } from "../logger.js";
 import type { Authenticate } from "./authenticate.js";
 import { CONSOLE_PATH, consoleRoutes } from "./console-routes.js";
 import type { Metrics } from "./metrics.js";
-import { problem, sendProblem, sendRefusal } from "./problem.js";
+import { expressPath, type Route } from "./endpoint.js";
+import { errorAnswer, runEndpoint, writeAnswer } from "./pipeline.js";
+import { problem, sendProblem } from "./problem.js";
 import { keepRawBody } from "./raw-body.js";
-import { expressPath, type Route } from "./route.js";
+import { metricsByRoute } from "./request-metrics.js";
 
 export interface AppDeps {
   routes: readonly Route[];
@@ -75,13 +74,12 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  const observe = metricsByRoute(deps.metrics);
   app.use((req, res, next) => {
     const started = performance.now();
     res.on("finish", () => {
       const routePath = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
-      const labels = { method: req.method, route: routePath };
-      deps.metrics.duration.series(labels)((performance.now() - started) / 1000);
-      deps.metrics.requests.series({ ...labels, status: String(res.statusCode) })();
+      observe(routePath)(req.method, res.statusCode, started);
     });
     next();
   });
@@ -106,34 +104,18 @@ export function createApp(deps: AppDeps): express.Express {
   for (const r of deps.routes) {
     app[r.method](expressPath(r.path), async (req: Request, res: Response, next: NextFunction) => {
       try {
-        // Credentials first: an anonymous caller learns nothing, not even what is invalid.
-        const caller = r.auth ? await deps.authenticate(req) : undefined;
-        const params = validParams(r.params, req.params);
-        if (caller && r.access) {
-          const a = r.access;
-          if (a.kind === "admin") requireAdmin(caller, a.resource, a.action);
-          else if (a.kind === "permission") requirePermission(caller, a.resource, a.action);
-          else requireTokenAccess(caller, (params as { userId: string }).userId, a.action);
-        }
-        const query = validQuery(r.query, req.query);
-        let rawBody: unknown = req.body;
-        if (r.body && rawBody === undefined) {
-          if (hasBody(req)) throw unsupportedMediaType("send the body as application/json");
-          rawBody = {};
-        }
-        const body = validBody(r.body, rawBody);
-        const reply = await r.handle({
-          params,
-          query,
-          body,
-          caller: caller as NonNullable<typeof caller>,
-          req,
-          res,
-        });
+        const reply = await runEndpoint(
+          r,
+          { req, res, params: req.params, query: req.query, body: req.body, hasBody: hasBody(req) },
+          deps.authenticate,
+        );
         if ("streamed" in reply) return;
-        res.status(reply.status).set(reply.headers ?? {});
-        if (reply.body === undefined) res.end();
-        else res.json(reply.body);
+        if ("status" in reply && !("head" in reply)) {
+          // Express serialises JSON answers (its content type and charset are part of the contract).
+          res.status(reply.status).set(reply.headers ?? {});
+          if (reply.body === undefined) res.end();
+          else res.json(reply.body);
+        } else writeAnswer(res, reply);
       } catch (err) {
         next(err);
       }
@@ -151,48 +133,8 @@ export function createApp(deps: AppDeps): express.Express {
       res.end();
       return;
     }
-    if (err instanceof DomainError) {
-      // Storage unreachable: the client is told to retry; the log keeps why.
-      if (err.code === "UNAVAILABLE") req.log.warn({ err: err.cause ?? err }, "storage unavailable");
-      sendRefusal(res, err);
-      return;
-    }
-    const parserError = err as { type?: string; status?: number; limit?: number };
-    switch (parserError.type) {
-      case "entity.too.large":
-        sendProblem(
-          res,
-          problem(413, "Content Too Large", `the body may be at most ${deps.bodyLimit} bytes`),
-        );
-        return;
-      case "entity.parse.failed":
-        sendProblem(
-          res,
-          problem(400, "Malformed JSON", "the body is not valid JSON", {
-            errors: [{ field: "body", message: "is not valid JSON" }],
-          }),
-        );
-        return;
-      case "encoding.unsupported":
-      case "charset.unsupported":
-        sendProblem(res, problem(415, "Unsupported Media Type", "send the body as UTF-8 JSON"));
-        return;
-    }
-    // Other client errors raised by Express itself (an undecodable path, an aborted body).
-    const status = parserError.status;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      const error =
-        err instanceof URIError
-          ? { field: "path", message: "is not valid percent-encoding" }
-          : { field: parserError.type ? "body" : "request", message: "could not be read" };
-      sendProblem(res, problem(status, "Bad Request", "the request could not be read", { errors: [error] }));
-      return;
-    }
-    req.log.error({ err }, "unhandled error");
-    sendProblem(
-      res,
-      problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged"),
-    );
+    const answer = errorAnswer(err, req.log, deps.bodyLimit);
+    sendProblem(res, answer.body, answer.headers);
   });
 
   return app;

@@ -10,7 +10,7 @@ export function credentialFrom(headers: IncomingHttpHeaders): string | undefined
   if (
     authorization !== undefined &&
     authorization.length > 7 &&
-    authorization.slice(0, 7).toLowerCase() === "bearer "
+    (authorization.startsWith("Bearer ") || authorization.slice(0, 7).toLowerCase() === "bearer ")
   ) {
     const token = authorization.slice(7).trim();
     if (token !== "" && !/\s/.test(token)) return token;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Problem } from "../../api/index.js";
-import type { OperationDoc } from "./route.js";
+import type { OperationDoc } from "./endpoint.js";
 
 type JsonObject = Record<string, unknown>;
 

@@ -27,7 +27,13 @@ const HEADERS_FOR: Partial<Record<DomainError["code"], Record<string, string>>> 
   UNAVAILABLE: { "retry-after": "1" },
 };
 
+/** A problem answer: its body and the headers it needs. */
+export interface ProblemAnswer {
+  body: ProblemBody;
+  headers: Record<string, string>;
+}
+
 /** A domain refusal as problem+json, with the headers its code and the refusal itself need. */
-export function sendRefusal(res: Response | ServerResponse, err: DomainError): void {
-  sendProblem(res, problemOf(err), { ...HEADERS_FOR[err.code], ...err.headers });
+export function refusalAnswer(err: DomainError): ProblemAnswer {
+  return { body: problemOf(err), headers: { ...HEADERS_FOR[err.code], ...err.headers } };
 }

@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { z } from "zod";
 import type { Metrics } from "../metrics.js";
-import { type Route, route } from "../route.js";
+import { type Route, route } from "../endpoint.js";
 
 const Health = z.object({ status: z.enum(["ok", "unavailable"]), detail: z.string().optional() });
 

@@ -10,7 +10,7 @@ import {
 } from "../../../api/index.js";
 import type { AuditService } from "../../domain/audit-service.js";
 import type { RegistryService } from "../../domain/registry-service.js";
-import { type Route, route } from "../route.js";
+import { type Route, route } from "../endpoint.js";
 import { ResourceParams } from "../../edge/params.js";
 import { auditView, resourceView } from "../../edge/views.js";
 

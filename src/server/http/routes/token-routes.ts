@@ -18,7 +18,7 @@ import type { IssuedToken, TokenService } from "../../domain/token-service.js";
 import type { WatchScope } from "../../domain/token-watch.js";
 import type { Store } from "../../domain/store.js";
 import type { Authenticate } from "../authenticate.js";
-import { type Route, route } from "../route.js";
+import { type Route, route } from "../endpoint.js";
 import { streamTokens } from "../token-stream.js";
 import { TokenParams, UserParams } from "../../edge/params.js";
 import { tokenView } from "../../edge/views.js";

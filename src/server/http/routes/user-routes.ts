@@ -1,6 +1,6 @@
 import { CreateUserBody, ListUsersQuery, pageOf, User } from "../../../api/index.js";
 import type { UserService } from "../../domain/user-service.js";
-import { type Route, route } from "../route.js";
+import { type Route, route } from "../endpoint.js";
 import { UserParams } from "../../edge/params.js";
 import { userView } from "../../edge/views.js";
 
