@@ -27,10 +27,8 @@ export interface KubeAccess {
 }
 
 export async function kubeAccess(flags: KubeFlags): Promise<KubeAccess> {
-  const [{ KubeConfig }, { createKubeClient }] = await Promise.all([
-    import("@kubernetes/client-node"),
-    import("../operator/index.js"),
-  ]);
+  const { createKubeClient, kubeConfigClass } = await import("../operator/index.js");
+  const KubeConfig = await kubeConfigClass();
   const kc = new KubeConfig();
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   else kc.loadFromDefault();

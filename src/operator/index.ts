@@ -21,3 +21,4 @@ export { EMBEDDED_ANNOTATION } from "./embedded-registration.js";
 export { MANAGED_BY_VALUE, PRIVATE_KEY_KEY, SECRET_ANNOTATIONS } from "./secret-contract.js";
 export { serverTokenName, serverUserName } from "./naming.js";
 export { createKubeClient, KubeError, type KubeClient } from "./kube/client.js";
+export { kubeConfigClass } from "./kube/kube-config.js";
