@@ -24,7 +24,7 @@ export function procStatusMb(pid: number, field: "VmHWM" | "VmRSS"): number {
  * Resident memory (MB) of a process started with GC_HOOK_ARGS, after a full GC it ran on our
  * signal (bounded wait for its acknowledgement on stderr).
  */
-export async function rssAfterGcMb(child: ChildProcess, timeoutMs = 10_000): Promise<number> {
+export async function rssAfterGcMb(child: ChildProcess, timeoutMs = 30_000): Promise<number> {
   const pid = child.pid ?? 0;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

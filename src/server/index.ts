@@ -34,6 +34,7 @@ import { userRoutes } from "./http/routes/user-routes.js";
 import { inProcessApi } from "./in-process-api.js";
 import { createLogger, type Logger } from "./logger.js";
 import { loadPeppers } from "./pepper-source.js";
+import { startupError } from "./startup-error.js";
 import { openStore, type StoreLocation } from "./store/store.js";
 
 export type { ServerOptions } from "./config.js";
@@ -95,7 +96,9 @@ export async function startServer(
   const now = options.now ?? Date.now;
   const storage = storageOf(options);
   const peppers = loadPeppers(options.pepper, storage, log);
-  const store = await openStore(storage, log);
+  const store = await openStore(storage, log).catch((err: unknown) => {
+    throw startupError(err, storage);
+  });
 
   const bootstrap = await bootstrapAdmin(store, peppers, options.adminToken);
   let generatedAdminToken = bootstrap.generated;

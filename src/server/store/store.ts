@@ -31,15 +31,16 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
     await migrate(db);
   } catch (err) {
     await db.close().catch(() => undefined);
-    // At startup the operator needs the driver's own words (which host, refused or timed out),
-    // and which setting to fix, not the 503 a client would get.
-    if (!(err instanceof StoreError && err.fault.kind === "unreachable" && err.cause instanceof Error))
-      throw err;
-    if (location.kind !== "postgres") throw err.cause;
-    throw new Error(
-      `cannot reach PostgreSQL at ${hostOf(location.url)} (DATABASE_URL / --database-url): ${err.cause.message}`,
-      { cause: err.cause },
-    );
+    // PGlite's own failures say what went wrong; PostgreSQL's keep their StoreError, whose
+    // cause (the driver's words) the server's start-up turns into a message (startup-error.ts).
+    if (
+      location.kind !== "postgres" &&
+      err instanceof StoreError &&
+      err.fault.kind === "unreachable" &&
+      err.cause instanceof Error
+    )
+      throw err.cause;
+    throw err;
   }
   const bus = await openChangeBus(db, log);
   return {
@@ -56,14 +57,4 @@ export async function openStore(location: StoreLocation, log: Logger): Promise<S
       await db.close();
     },
   };
-}
-
-/** host:port of a connection string, never its credentials. */
-function hostOf(url: string): string {
-  try {
-    const { hostname, port } = new URL(url);
-    return `${hostname || "localhost"}:${port || "5432"}`;
-  } catch {
-    return "the configured host";
-  }
 }
