@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "./node-bundle.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -17,16 +18,7 @@ export async function bundleKubeConfig(outfile: string): Promise<void> {
       loader: "js",
     },
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    legalComments: "linked",
-    logLevel: "warning",
-    // Bundled CommonJS dependencies call require() for Node's modules.
-    banner: {
-      js: 'import { createRequire as __tpCreateRequire } from "node:module"; const require = __tpCreateRequire(import.meta.url);',
-    },
+    ...NODE_BUNDLE,
   });
 }
 

@@ -8,6 +8,7 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "./node-bundle.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -19,17 +20,8 @@ export async function bundleTerraformProvider(outDir: string): Promise<string> {
   await build({
     entryPoints: [join(ROOT, "src/terraform/plugin-main.ts")],
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
+    ...NODE_BUNDLE,
     minify: true,
-    legalComments: "linked",
-    logLevel: "warning",
-    // Bundled CommonJS dependencies (grpc-js, protobufjs) call require() for Node's modules.
-    banner: {
-      js: 'import { createRequire as __tpCreateRequire } from "node:module"; const require = __tpCreateRequire(import.meta.url);',
-    },
   });
   cpSync(join(ROOT, "src/terraform/proto"), join(outDir, "proto"), { recursive: true });
   return outfile;

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { AccessToken as ServerToken } from "../../src/api/index.js";
-import { resolveAccessTokenSpec, type AccessTokenInput, parseAccessToken } from "../../src/crd/index.js";
 import { failureStatus, readyStatus } from "../../src/operator/access-token-status.js";
 import { setCondition } from "../../src/operator/conditions.js";
 import { Expectations } from "../../src/operator/runtime/expectations.js";
@@ -15,49 +13,12 @@ import {
 } from "../../src/operator/secret-contract.js";
 import { CREDITS_LIMIT_METADATA, needsNewSecret, settingsPatch } from "../../src/operator/token-settings.js";
 import { WorkQueue } from "../../src/operator/runtime/work-queue.js";
+import { resolvedSpec as spec, serverToken } from "../support/access-token-fixtures.js";
 import { waitFor } from "../support/wait.js";
 
 /* The operator's pure parts and small machines, without Kubernetes or a token server. */
 
-function spec(input: Partial<AccessTokenInput["spec"]> = {}, name = "storefront") {
-  const parsed = parseAccessToken({
-    apiVersion: "tokenplane.dev/v1alpha1",
-    kind: "AccessToken",
-    metadata: { name, namespace: "shop", uid: "uid-1" },
-    spec: input,
-  });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return resolveAccessTokenSpec(parsed.value);
-}
-
 const at = { name: "storefront", namespace: "shop", uid: "uid-1" };
-
-function serverToken(over: Partial<ServerToken> = {}): ServerToken {
-  return {
-    id: "8e0c1d1e-1111-4e0e-9d55-2c1f7c6a9e10",
-    userId: "8e0c1d1e-2222-4e0e-9d55-2c1f7c6a9e10",
-    name: "shop/storefront",
-    description: "",
-    kind: "secret",
-    type: "read-only",
-    permissions: ["*:read"],
-    duration: "unlimited",
-    expiresAt: null,
-    allowedDomains: [],
-    allowedIps: [],
-    signedRequests: false,
-    credits: null,
-    rateLimit: null,
-    metadata: {},
-    externalId: "uid-1",
-    displayPrefix: "tps_abcd",
-    createdAt: "2025-01-01T00:00:00Z",
-    updatedAt: "2025-01-01T00:00:00Z",
-    lastUsedAt: null,
-    revision: 1,
-    ...over,
-  };
-}
 
 describe("the work queue", () => {
   it("de-duplicates, never hands out a key twice at once, and re-queues a key added while processing", async () => {

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AccessToken as ServerToken } from "../../src/api/index.js";
-import {
-  type AccessTokenInput,
-  type AccessTokenStatus,
-  parseAccessToken,
-  resolveAccessTokenSpec,
-} from "../../src/crd/index.js";
+import type { AccessTokenStatus } from "../../src/crd/index.js";
 import {
   planRotation,
   renewalDue,
@@ -20,6 +15,7 @@ import {
   valueMismatch,
 } from "../../src/operator/access-token/rotation-plan.js";
 import type { Issuance } from "../../src/operator/secret-contract.js";
+import { resolvedSpec as spec, serverToken as baseServerToken } from "../support/access-token-fixtures.js";
 
 /* The rotation plan is pure: inputs in, a decision (reason and message) or none out. */
 
@@ -29,43 +25,14 @@ const SERVER = "ClusterTokenServer/embedded";
 const TOKEN_ID = "8e0c1d1e-1111-4e0e-9d55-2c1f7c6a9e10";
 const VALUE = "tps_abcd_rest-of-the-value";
 
-function spec(input: Partial<AccessTokenInput["spec"]> = {}) {
-  const parsed = parseAccessToken({
-    apiVersion: "tokenplane.dev/v1alpha1",
-    kind: "AccessToken",
-    metadata: { name: "storefront", namespace: "shop", uid: "uid-1" },
-    spec: input,
-  });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return resolveAccessTokenSpec(parsed.value);
-}
-
-function serverToken(over: Partial<ServerToken> = {}): ServerToken {
-  return {
+/** Created on the 1st of the month the plan runs in. */
+const serverToken = (over: Partial<ServerToken> = {}): ServerToken =>
+  baseServerToken({
     id: TOKEN_ID,
-    userId: "8e0c1d1e-2222-4e0e-9d55-2c1f7c6a9e10",
-    name: "shop/storefront",
-    description: "",
-    kind: "secret",
-    type: "read-only",
-    permissions: ["*:read"],
-    duration: "unlimited",
-    expiresAt: null,
-    allowedDomains: [],
-    allowedIps: [],
-    signedRequests: false,
-    credits: null,
-    rateLimit: null,
-    metadata: {},
-    externalId: "uid-1",
-    displayPrefix: "tps_abcd",
     createdAt: "2026-01-01T00:00:00Z",
     updatedAt: "2026-01-01T00:00:00Z",
-    lastUsedAt: null,
-    revision: 1,
     ...over,
-  };
-}
+  });
 
 function issuance(over: Partial<Issuance> = {}): Issuance {
   return {

@@ -4,7 +4,6 @@ import type { DomainError } from "../domain/errors.js";
 import { type ProblemBody, problemOf } from "../edge/problem.js";
 
 // Problem bodies are built in edge/, shared with the in-process API; here they are sent.
-export { fieldErrors } from "../edge/field-errors.js";
 export { problem, type ProblemBody } from "../edge/problem.js";
 
 export function sendProblem(
