@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The wording of every validation failure a user can see, in one place. Installed as zod's

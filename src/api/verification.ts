@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 import { permissionField, timestampField } from "./fields.js";
 
 /** The verification contract: `POST /api/v1/verify`. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { API_GROUP, API_VERSION } from "../crd/index.js";
 
 /*

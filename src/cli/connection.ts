@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { z } from "zod";
+import * as z from "zod";
 import type { Connection } from "../client/index.js";
 import { configPath, currentContext, readConfig } from "./config-file.js";
 import { CliFailure, UsageFailure } from "./failures.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NAMED_DURATIONS, PERMISSION_PATTERN, TOKEN_KINDS, TOKEN_TYPES } from "../core/index.js";
 import { ACCESS_TOKEN_DEFAULTS as D } from "./defaults.js";
 import { celDurationMillis, durationMillis } from "./duration-cel.js";

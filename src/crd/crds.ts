@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { accessTokenSchema } from "./access-token.js";
 import { API_GROUP, API_VERSION } from "./names.js";
 import type { JSONSchemaProps } from "./structural.js";

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 import {
   CRD_DURATION_MIN_LENGTH,
   CRD_DURATION_OR_UNLIMITED_PATTERN,

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { AccessToken, AccessTokenSpec } from "./access-token.js";
 import { accessTokenSchema, accessTokenSpecSchema } from "./access-token.js";
 import type { PlacedRule } from "./structural.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** How the API server classifies a rule's failure (`reason` in `x-kubernetes-validations`). */
 export type RuleReason =

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CelRule } from "./rule.js";
 import { crdMeta, validationRule } from "./rule.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { conditions, dnsSubdomain, objectMetaSchema, setList } from "./fields.js";
 import { EMBEDDED_SERVER_NAME, GROUP_VERSION } from "./names.js";
 

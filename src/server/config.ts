@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { adminTokenProblem } from "./domain/secret-strength.js";
 
 /** Everything the token server can be told. The CLI builds this from flags and environment. */

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { managementApi, type ManagementApi } from "../client/index.js";
 import type { ValueObject } from "./cty-value.js";
 import { errorAt, type Diagnostic } from "./diagnostics.js";

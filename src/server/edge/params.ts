@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { resourceNameField } from "../../api/index.js";
 
 /** Path parameters, shared by the HTTP routes and the in-process API. */

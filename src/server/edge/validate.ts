@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { type DomainError, invalid, invalidQuery, notFound } from "../domain/errors.js";
 import { fieldErrors } from "./field-errors.js";
 import { unstorableText } from "./storable-text.js";

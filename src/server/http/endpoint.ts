@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { VerifyCode } from "../../api/index.js";
 import type { Action } from "../../core/index.js";
 import type { Caller } from "../domain/caller.js";

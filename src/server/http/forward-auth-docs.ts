@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ResponseSpec } from "./endpoint.js";
 
 const RATE_HEADERS = {

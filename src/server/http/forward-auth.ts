@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import proxyaddr from "proxy-addr";
-import { z } from "zod";
+import * as z from "zod";
 import { allows } from "../../core/index.js";
 import { type AccessPolicy, METHOD_ACTIONS, type PolicySnapshot } from "../domain/access-policy.js";
 import { denialOf } from "../domain/denial.js";

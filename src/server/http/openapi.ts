@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Problem } from "../../api/index.js";
 import type { OperationDoc } from "./endpoint.js";
 

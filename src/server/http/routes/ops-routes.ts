@@ -1,5 +1,5 @@
 import { Registry } from "prom-client";
-import { z } from "zod";
+import * as z from "zod";
 import type { Metrics } from "../metrics.js";
 import { type Route, route } from "../endpoint.js";
 
