@@ -1,9 +1,9 @@
 import { PGlite } from "@electric-sql/pglite";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import { lockDataDir } from "./data-dir-lock.js";
 import type { Database, Row, Tx } from "./database.js";
+import { pgliteWasm } from "./pglite-wasm.js";
 
 /** A PGlite instance as a Database. PGlite is one session: queries run one at a time. */
 export function wrapPglite(lite: PGlite, onClose: () => void = () => undefined): Database {
@@ -43,17 +43,6 @@ export function wrapPglite(lite: PGlite, onClose: () => void = () => undefined):
 }
 
 /**
- * PGlite is a 9 MB WebAssembly PostgreSQL. V8 compiles it with its baseline compiler
- * (Liftoff) and then recompiles hot functions with TurboFan, which held ~45 MB more resident
- * memory for the life of the process and ~0.3 s more CPU at start-up. Baseline code answers
- * the store's few, small queries fast enough (reads are cached in JS); the flag is read when a
- * module compiles, so it applies to the module PGlite compiles next.
- */
-function compileWithBaselineOnly(): void {
-  setFlagsFromString("--liftoff-only");
-}
-
-/**
  * Embedded PGlite in a directory (or in memory when `dataDir` is undefined), locked to this
  * process. A new directory starts from `template` (a dumped, migrated data dir) when given:
  * unpacked into the directory, or loaded into memory; a restart does not read it.
@@ -65,10 +54,10 @@ export async function openPglite(dataDir: string | undefined, template?: Templat
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     unlock = lockDataDir(dataDir);
   }
-  compileWithBaselineOnly();
   try {
     if (dataDir && fresh && template && (await template.unpack(dataDir))) fresh = false;
     const lite = await PGlite.create({
+      pgliteWasmModule: await pgliteWasm(),
       // PostgreSQL's default 128MB of shared buffers costs ~100MB of RSS and buys nothing
       // for a token database of this size: hot reads are served from the token cache, and a
       // page that misses is one read from the OS page cache.
