@@ -23,6 +23,20 @@ export default tseslint.config(
     },
   },
   {
+    // `z` is zod's whole API as one object: the CLI bundle (scripts/bundle-cli.ts) would keep
+    // all of it (~450 kB); a namespace import keeps what is called.
+    files: ["src/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message: 'import zod as `import * as z from "zod"`',
+        },
+      ],
+    },
+  },
+  {
     // The Kubernetes API fixture echoes whatever JSON it was sent into messages, as the API server does.
     files: ["test/support/kube-api/**"],
     rules: { "@typescript-eslint/no-base-to-string": "off" },
