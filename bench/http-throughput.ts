@@ -59,17 +59,17 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
         seconds,
       };
       const { baseline: basePost, target: verify } = await compare(
-        { ...post, url: `${baseline.url}/api/v1/verify` },
-        { ...post, url: `${server.url}/api/v1/verify` },
+        { ...post, url: `${baseline.url}/api/v1/verify`, pid: baseline.pid },
+        { ...post, url: `${server.url}/api/v1/verify`, pid: server.pid },
       );
       const { baseline: baseGet, target: authorize } = await compare(
-        { url: `${baseline.url}/api/v1/authorize`, headers: forward, seconds },
-        { url: `${server.url}/api/v1/authorize`, headers: forward, seconds },
+        { url: `${baseline.url}/api/v1/authorize`, headers: forward, seconds, pid: baseline.pid },
+        { url: `${server.url}/api/v1/authorize`, headers: forward, seconds, pid: server.pid },
       );
       // The per-proxy endpoint the README's nginx configuration uses.
       const { baseline: baseNginx, target: nginx } = await compare(
-        { url: `${baseline.url}/api/v1/authorize/nginx`, headers: forward, seconds },
-        { url: `${server.url}/api/v1/authorize/nginx`, headers: forward, seconds },
+        { url: `${baseline.url}/api/v1/authorize/nginx`, headers: forward, seconds, pid: baseline.pid },
+        { url: `${server.url}/api/v1/authorize/nginx`, headers: forward, seconds, pid: server.pid },
       );
       for (const [what, r] of [
         ["verify", verify],
@@ -83,6 +83,9 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
       const p99Ratio = ratio(Math.max(verify.p99, 0.01), Math.max(basePost.p99, 0.01));
       const authorizeRatio = ratio(authorize.rps, baseGet.rps);
       const nginxRatio = ratio(nginx.rps, baseNginx.rps);
+      // CPU per request, the server's and the baseline's (each on a CPU of its own): the
+      // steadier reading of the same comparison, reported beside the throughput targets.
+      const cpu = (r: { cpuUsPerRequest?: number }) => Math.round((r.cpuUsPerRequest ?? 0) * 10) / 10;
       return {
         name: "verify and forward auth (embedded PGlite, 50 connections, median of 3 interleaved runs)",
         metrics: {
@@ -98,6 +101,14 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
           "authorize/nginx req/s": Math.round(nginx.rps),
           "authorize / baseline": authorizeRatio,
           "authorize/nginx / baseline": nginxRatio,
+          "baseline POST CPU µs/request": cpu(basePost),
+          "verify CPU µs/request": cpu(verify),
+          "baseline GET CPU µs/request": cpu(baseGet),
+          "authorize CPU µs/request": cpu(authorize),
+          "authorize/nginx CPU µs/request": cpu(nginx),
+          "verify, by CPU: baseline / verify": ratio(cpu(basePost), cpu(verify)),
+          "authorize, by CPU: baseline / authorize": ratio(cpu(baseGet), cpu(authorize)),
+          "authorize/nginx, by CPU: baseline / nginx": ratio(cpu(baseNginx), cpu(nginx)),
         },
         targets: [
           atLeast("verify throughput vs bare node:http", verifyRatio, 0.8),

@@ -1,4 +1,5 @@
 import autocannon, { type Request } from "autocannon";
+import { procCpuSeconds } from "./process-cpu.js";
 
 export interface LoadResult {
   rps: number;
@@ -7,6 +8,8 @@ export interface LoadResult {
   errors: number;
   non2xx: number;
   requests: number;
+  /** CPU the server spent per request, µs (when its pid is known). */
+  cpuUsPerRequest?: number;
 }
 
 export interface LoadOptions {
@@ -20,12 +23,18 @@ export interface LoadOptions {
   seconds: number;
   /** Stop after this many requests instead of after `seconds`. */
   amount?: number;
+  /**
+   * The server's process: its CPU time per request is read too. Steadier than requests/s on a
+   * shared machine, where the load generator's own share of the CPU moves.
+   */
+  pid?: number;
 }
 
 /** One autocannon run: requests/s and latency percentiles (ms). */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   let i = 0;
   const bodies = options.bodies;
+  const cpuBefore = options.pid ? procCpuSeconds(options.pid) : 0;
   const result = await autocannon({
     url: options.url,
     method: options.method ?? "GET",
@@ -50,6 +59,9 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     requests: result.requests.total,
+    ...(options.pid && result.requests.total > 0
+      ? { cpuUsPerRequest: ((procCpuSeconds(options.pid) - cpuBefore) * 1e6) / result.requests.total }
+      : {}),
   };
 }
 
@@ -84,6 +96,9 @@ export async function compare(
     errors: rs.reduce((n, r) => n + r.errors, 0),
     non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
     requests: rs.reduce((n, r) => n + r.requests, 0),
+    ...(rs.every((r) => r.cpuUsPerRequest !== undefined)
+      ? { cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest ?? 0)) }
+      : {}),
   });
   return { baseline: summary(runs.baseline), target: summary(runs.target) };
 }

@@ -29,6 +29,7 @@ import pg from "pg";
 import { createKubeClient, OPERATOR_CLUSTER_RULES, OPERATOR_NAMESPACE_RULES } from "../src/operator/index.js";
 import { customResourceDefinitions } from "../src/crd/index.js";
 import { startKubeApi, type KubeApi, type KubeObject } from "../test/support/kube-api/index.js";
+import { procCpuSeconds } from "./process-cpu.js";
 import { GC_HOOK_ARGS, procStatusMb, rssAfterGcMb } from "./resident-memory.js";
 import { atMost, type ScenarioResult, type Target } from "./scenario.js";
 
@@ -49,13 +50,6 @@ interface OperatorProcess {
   /** CPU seconds used so far (user + system). */
   cpuSeconds(): number;
   stop(): Promise<void>;
-}
-
-/** utime + stime of a process, in seconds (Linux clock ticks are 1/100 s). */
-function procCpuSeconds(pid: number): number {
-  const stat = tryRead(() => readFileSync(`/proc/${pid}/stat`, "utf8"), "");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
 }
 
 function tryRead<T>(read: () => T, fallback: T): T {
