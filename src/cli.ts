@@ -28,7 +28,8 @@ const embedded =
   (command === "server" || command === "operator") &&
   !process.env.DATABASE_URL &&
   !args.some((arg) => arg.startsWith("--database-url")) &&
-  !args.includes("--no-embedded-server");
+  !args.includes("--no-embedded-server") &&
+  !args.some((arg) => arg === "--help" || arg === "-h");
 if (embedded) pgliteWasm().catch(() => undefined); // opening the store reports a failure
 
 await import("./cli-program.js");

@@ -2,8 +2,6 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { setFlagsFromString } from "node:v8";
 
-const WASM_FILE = createRequire(import.meta.url).resolve("@electric-sql/pglite/pglite.wasm");
-
 /** A compiled WebAssembly module, opaque here; PGlite instantiates it. */
 export interface WasmModule {
   readonly [Symbol.toStringTag]: "WebAssembly.Module";
@@ -32,7 +30,11 @@ export function pgliteWasm(): Promise<WasmModule> {
     setFlagsFromString("--wasm-lazy-validation");
     // Read at once (a few ms from the page cache): fs/promises reads in 512 kB pieces, each
     // waiting for a turn of the event loop, which the loading modules hold for long stretches.
-    compiled = Promise.resolve().then(() => WebAssembly.compile(readFileSync(WASM_FILE)));
+    compiled = Promise.resolve().then(() =>
+      WebAssembly.compile(
+        readFileSync(createRequire(import.meta.url).resolve("@electric-sql/pglite/pglite.wasm")),
+      ),
+    );
   }
   return compiled;
 }
