@@ -14,8 +14,8 @@ let compiled: Promise<WasmModule> | undefined;
 /**
  * PGlite's WebAssembly (9 MB of PostgreSQL), compiled once per process. The CLI calls this
  * before it loads the server's code: V8 compiles on its background threads meanwhile, which
- * takes ~0.1 s off an embedded start (bench: warm restart). PGlite keeps the module for its
- * instances too, so holding it here costs nothing more.
+ * took ~0.06 s off an embedded start with two CPUs (little on one). PGlite keeps the module
+ * for its instances too, so holding it here costs nothing more.
  *
  * Compiled with V8's baseline compiler only (Liftoff): tiering hot functions up to TurboFan
  * held ~45 MB more resident memory for the life of the process and ~0.3 s more CPU at
