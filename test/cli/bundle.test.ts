@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { runLoggingResolves } from "../support/resolve-log.js";
 
 /*
  * `npm run build` bundles the CLI into dist/cli.js and chunks beside it
@@ -16,27 +16,14 @@ const DIST = join(ROOT, "dist");
 const work = mkdtempSync(join(tmpdir(), "tokenplane-bundle-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs the built CLI with a module resolve hook; returns every URL it resolved, and the run. */
-function resolvedBy(args: string[]): { urls: string[]; status: number | null; stderr: string } {
-  const log = join(work, `${Math.random().toString(36).slice(2)}.log`);
-  const hooks = join(work, "hooks.mjs");
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(${JSON.stringify(log)}, resolved.url + "\\n");
-  return resolved;
-}\n`,
-  );
-  const register = `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
-  const run = spawnSync(
-    process.execPath,
-    ["--import", `data:text/javascript,${encodeURIComponent(register)}`, join(DIST, "cli.js"), ...args],
-    { cwd: work, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 20_000 },
-  );
-  const urls = readFileSync(log, "utf8").trim().split("\n");
-  return { urls, status: run.status, stderr: run.stderr };
+/** Runs the built CLI; returns every URL it resolved, and how it ended. */
+function resolvedBy(args: string[]): { urls: string[]; status: number | null } {
+  const { urls, run } = runLoggingResolves([join(DIST, "cli.js"), ...args], {
+    cwd: work,
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 20_000,
+  });
+  return { urls, status: run.status };
 }
 
 describe("the bundled CLI", () => {

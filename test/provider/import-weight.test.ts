@@ -1,45 +1,19 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { runLoggingResolves } from "../support/resolve-log.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const work = mkdtempSync(join(tmpdir(), "tokenplane-import-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/**
- * Every module URL a fresh Node process resolves while importing `entry`, recorded by a
- * module resolve hook (ESM imports, and the entry of each CommonJS package they reach).
- */
+/** Every module URL a fresh Node process resolves while importing `entry`. */
 function modulesLoadedBy(entry: string): string[] {
-  const log = join(work, `${Math.random().toString(36).slice(2)}.log`);
-  const hooks = join(work, "hooks.mjs");
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(${JSON.stringify(log)}, resolved.url + "\\n");
-  return resolved;
-}\n`,
-  );
-  const register = `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
-  const run = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      `data:text/javascript,${encodeURIComponent(register)}`,
-      "-e",
-      `await import(${JSON.stringify(pathToFileURL(entry).href)})`,
-      "--input-type=module",
-    ],
-    { cwd: ROOT, encoding: "utf8" },
+  const { urls, run } = runLoggingResolves(
+    ["-e", `await import(${JSON.stringify(pathToFileURL(entry).href)})`, "--input-type=module"],
+    { cwd: ROOT },
   );
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
-  return readFileSync(log, "utf8").split("\n").filter(Boolean);
+  return urls;
 }
 
 describe("importing tokenplane/cdktf (dist/provider/index.js)", () => {
