@@ -86,6 +86,10 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
       // CPU per request, the server's and the baseline's (each on a CPU of its own): the
       // steadier reading of the same comparison, reported beside the throughput targets.
       const cpu = (r: { cpuUsPerRequest?: number }) => Math.round((r.cpuUsPerRequest ?? 0) * 10) / 10;
+      // The kernel's share (socket reads, writes and loopback TCP): the same bytes in both, yet
+      // it grows as a server slows and the load generator sleeps more often between answers.
+      const kernel = (r: { kernelUsPerRequest?: number }) =>
+        Math.round((r.kernelUsPerRequest ?? 0) * 10) / 10;
       return {
         name: "verify and forward auth (embedded PGlite, 50 connections, median of 3 interleaved runs)",
         metrics: {
@@ -106,6 +110,8 @@ export async function httpThroughput(seconds: number): Promise<ScenarioResult> {
           "baseline GET CPU µs/request": cpu(baseGet),
           "authorize CPU µs/request": cpu(authorize),
           "authorize/nginx CPU µs/request": cpu(nginx),
+          "baseline GET kernel µs/request": kernel(baseGet),
+          "authorize kernel µs/request": kernel(authorize),
           "verify, by CPU: baseline / verify": ratio(cpu(basePost), cpu(verify)),
           "authorize, by CPU: baseline / authorize": ratio(cpu(baseGet), cpu(authorize)),
           "authorize/nginx, by CPU: baseline / nginx": ratio(cpu(baseNginx), cpu(nginx)),

@@ -1,5 +1,5 @@
 import autocannon, { type Request } from "autocannon";
-import { procCpuSeconds } from "./process-cpu.js";
+import { procCpu } from "./process-cpu.js";
 
 export interface LoadResult {
   rps: number;
@@ -10,6 +10,8 @@ export interface LoadResult {
   requests: number;
   /** CPU the server spent per request, µs (when its pid is known). */
   cpuUsPerRequest?: number;
+  /** The part of it spent in the kernel (the socket reads and writes, loopback TCP), µs. */
+  kernelUsPerRequest?: number;
 }
 
 export interface LoadOptions {
@@ -34,7 +36,7 @@ export interface LoadOptions {
 export async function load(options: LoadOptions): Promise<LoadResult> {
   let i = 0;
   const bodies = options.bodies;
-  const cpuBefore = options.pid ? procCpuSeconds(options.pid) : 0;
+  const cpuBefore = options.pid ? procCpu(options.pid) : undefined;
   const result = await autocannon({
     url: options.url,
     method: options.method ?? "GET",
@@ -59,9 +61,21 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     requests: result.requests.total,
-    ...(options.pid && result.requests.total > 0
-      ? { cpuUsPerRequest: ((procCpuSeconds(options.pid) - cpuBefore) * 1e6) / result.requests.total }
+    ...(options.pid && cpuBefore && result.requests.total > 0
+      ? cpuPerRequest(procCpu(options.pid), cpuBefore, result.requests.total)
       : {}),
+  };
+}
+
+function cpuPerRequest(
+  after: { user: number; kernel: number },
+  before: { user: number; kernel: number },
+  requests: number,
+): { cpuUsPerRequest: number; kernelUsPerRequest: number } {
+  const kernel = after.kernel - before.kernel;
+  return {
+    cpuUsPerRequest: ((after.user - before.user + kernel) * 1e6) / requests,
+    kernelUsPerRequest: (kernel * 1e6) / requests,
   };
 }
 
@@ -97,7 +111,10 @@ export async function compare(
     non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
     requests: rs.reduce((n, r) => n + r.requests, 0),
     ...(rs.every((r) => r.cpuUsPerRequest !== undefined)
-      ? { cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest ?? 0)) }
+      ? {
+          cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest ?? 0)),
+          kernelUsPerRequest: median(rs.map((r) => r.kernelUsPerRequest ?? 0)),
+        }
       : {}),
   });
   return { baseline: summary(runs.baseline), target: summary(runs.target) };
