@@ -14,8 +14,9 @@ export interface PolicyRule {
  * is one the operator's requests use (test/operator/reliability-security.test.ts compares).
  */
 export const OPERATOR_CLUSTER_RULES: readonly PolicyRule[] = [
-  // Cached by list + watch; the finalizer is added and removed with a patch.
-  { apiGroups: ["tokenplane.dev"], resources: ["accesstokens"], verbs: ["list", "watch", "patch"] },
+  // Cached by list + watch; the finalizer is added and removed with a patch; read live (get)
+  // before healing a Secret that may have gone with its AccessToken.
+  { apiGroups: ["tokenplane.dev"], resources: ["accesstokens"], verbs: ["get", "list", "watch", "patch"] },
   { apiGroups: ["tokenplane.dev"], resources: ["accesstokens/status"], verbs: ["patch"] },
   // No request uses it: where the OwnerReferencesPermissionEnforcement admission plugin runs,
   // the Secrets' ownerReference (blockOwnerDeletion) needs it.

@@ -3,6 +3,7 @@ import { expectationKey } from "../../src/operator/access-token/cached-write.js"
 import { AccessTokenReconciler } from "../../src/operator/access-token/reconciler.js";
 import { createEventRecorder, type EventRecorder } from "../../src/operator/runtime/events.js";
 import { Expectations } from "../../src/operator/runtime/expectations.js";
+import type { Informer } from "../../src/operator/runtime/informer.js";
 import type { KubeObject, Secret } from "../../src/operator/kube/objects.js";
 import { createOperatorMetrics } from "../../src/operator/metrics.js";
 import { MANAGED_SECRET_SELECTOR } from "../../src/operator/secret-contract.js";
@@ -36,6 +37,8 @@ export function createHarness(opts: {
   cluster?: string;
   now?: () => number;
   logs?: LogCapture;
+  /** AccessTokens the operator's cache still shows, by key, after they are gone (their watch event is late). */
+  staleAccessTokens?: ReadonlyMap<string, KubeObject>;
 }): Harness {
   const kube = new MemoryKube();
   const logs = opts.logs ?? new LogCapture();
@@ -61,9 +64,16 @@ export function createHarness(opts: {
   const events = createEventRecorder({ client: kube, log, instance: "harness", now, aggregateMs: 600_000 });
   const requeued: string[] = [];
   const streams = { ensure: () => undefined } as unknown as TokenStreams;
+  const liveAccessTokens = kube.cache("accesstokens");
+  const stale = opts.staleAccessTokens;
+  const accessTokenCache = stale
+    ? Object.assign(Object.create(liveAccessTokens) as Informer<KubeObject>, {
+        get: (key: string) => stale.get(key) ?? liveAccessTokens.get(key),
+      })
+    : liveAccessTokens;
   const accessTokens = new AccessTokenReconciler({
     client: kube,
-    accessTokens: kube.cache("accesstokens"),
+    accessTokens: accessTokenCache,
     secrets: kube.cache<Secret>("secrets", MANAGED_SECRET_SELECTOR),
     servers: registry,
     users: new UserDirectory(() => opts.cluster ?? "harness"),

@@ -18,6 +18,7 @@ import { ensureToken } from "./ensure-token.js";
 import { ensureFinalizer, finalize } from "./finalize.js";
 import { planRotation } from "./rotation-plan.js";
 import { issuedState, writeStatus } from "./status.js";
+import { stillExists } from "./still-exists.js";
 
 /**
  * One reconcile of one AccessToken, level-based: it reads the world (caches, the token
@@ -81,6 +82,9 @@ export class AccessTokenReconciler {
 
     let current: KubeObject = raw;
     try {
+      // A value was issued and its Secret is gone: perhaps with the AccessToken (still-exists.ts).
+      if (secretState.state === "missing" && (at.status?.revision ?? 0) > 0 && !(await stillExists(d, raw)))
+        return { kind: "done", ready: false };
       current = await ensureFinalizer(d, key, raw, spec.deletionPolicy);
       if (secretState.state === "conflict") throw new SecretConflict(conflictMessage(secretState.message));
       return await this.converge({
