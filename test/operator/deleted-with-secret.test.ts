@@ -56,6 +56,18 @@ it("the Secret's deletion seen before its AccessToken's: no new value, and a Ret
   expect(await verify(token)).toBe("VALID");
 });
 
+it("the same when the AccessToken's status was never written (the token is found by its externalId)", async () => {
+  const token = await issue("unrecorded", "Retain");
+  const at = h.kube.object("accesstokens", NS, "unrecorded")!;
+  stale.set(`${NS}/unrecorded`, { ...at, status: undefined });
+  h.kube.remove("accesstokens", NS, "unrecorded");
+  h.kube.remove("secrets", NS, "unrecorded");
+
+  expect(await h.accessTokens.reconcile(`${NS}/unrecorded`)).toEqual({ kind: "done", ready: false });
+  expect(h.kube.object("secrets", NS, "unrecorded")).toBeUndefined();
+  expect(await verify(token)).toBe("VALID");
+});
+
 it("a Secret deleted under a live AccessToken is still healed with a new value", async () => {
   const token = await issue("healed", "Retain");
   h.kube.remove("secrets", NS, "healed");

@@ -12,6 +12,7 @@ import { createBody, settingsPatch } from "../token-settings.js";
 import type { AccessTokenCase, ReconcilerDeps } from "./context.js";
 import { serverUserId } from "./context.js";
 import { planRotation, type Rotation, type RotationInput } from "./rotation-plan.js";
+import { ensureStillExists } from "./still-exists.js";
 
 /** The token on the server after this step, and the value the Secret is to hold. */
 export interface TokenStep {
@@ -171,6 +172,8 @@ export async function ensureToken(d: ReconcilerDeps, c: AccessTokenCase): Promis
     }
     const rotation = plan(token);
     if (rotation) {
+      // A new value for a token whose Secret is missing: unless the Secret went with the AccessToken.
+      if (c.secretState.state === "missing") await ensureStillExists(d, c.raw);
       const next = await regenerate(c, server, userId, token);
       issued = { value: next.issued, rotation };
       token = next.token;

@@ -18,7 +18,7 @@ import { ensureToken } from "./ensure-token.js";
 import { ensureFinalizer, finalize } from "./finalize.js";
 import { planRotation } from "./rotation-plan.js";
 import { issuedState, writeStatus } from "./status.js";
-import { stillExists } from "./still-exists.js";
+import { AccessTokenGone } from "./still-exists.js";
 
 /**
  * One reconcile of one AccessToken, level-based: it reads the world (caches, the token
@@ -82,9 +82,6 @@ export class AccessTokenReconciler {
 
     let current: KubeObject = raw;
     try {
-      // A value was issued and its Secret is gone: perhaps with the AccessToken (still-exists.ts).
-      if (secretState.state === "missing" && (at.status?.revision ?? 0) > 0 && !(await stillExists(d, raw)))
-        return { kind: "done", ready: false };
       current = await ensureFinalizer(d, key, raw, spec.deletionPolicy);
       if (secretState.state === "conflict") throw new SecretConflict(conflictMessage(secretState.message));
       return await this.converge({
@@ -99,6 +96,8 @@ export class AccessTokenReconciler {
         now: d.now(),
       });
     } catch (err) {
+      // Its Secret went with it (still-exists.ts): the AccessToken's own deletion event follows.
+      if (err instanceof AccessTokenGone) return { kind: "done", ready: false };
       const failure: Failure =
         err instanceof SecretConflict
           ? { reason: "SecretConflict", message: err.message, transient: false, kubernetes: false }
