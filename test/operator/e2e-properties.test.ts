@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeError } from "../../src/operator/index.js";
-import { readyCondition, startOperatorEnv, type OperatorEnv } from "../support/operator-env.js";
+import {
+  readyCondition,
+  printLogOnFailure,
+  startOperatorEnv,
+  type OperatorEnv,
+} from "../support/operator-env.js";
 import { waitFor } from "../support/wait.js";
 
 /*
@@ -12,6 +17,7 @@ import { waitFor } from "../support/wait.js";
  */
 
 let env: OperatorEnv;
+printLogOnFailure(() => env);
 
 beforeAll(async () => {
   env = await startOperatorEnv({ name: "props" });

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessToken as ServerToken, Page } from "../../src/api/index.js";
 import { serverUserName, type RunningOperator } from "../../src/operator/index.js";
-import { FAST_LEASE, startOperatorEnv, type OperatorEnv } from "../support/operator-env.js";
+import {
+  FAST_LEASE,
+  printLogOnFailure,
+  startOperatorEnv,
+  type OperatorEnv,
+} from "../support/operator-env.js";
 import { waitFor } from "../support/wait.js";
 
 /*
@@ -10,6 +15,7 @@ import { waitFor } from "../support/wait.js";
  */
 
 let env: OperatorEnv;
+printLogOnFailure(() => env);
 
 beforeAll(async () => {
   env = await startOperatorEnv({ name: "replicas" });

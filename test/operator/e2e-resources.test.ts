@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Resource } from "../../src/api/index.js";
 import type { KubeObject } from "../support/kube-api/index.js";
-import { GROUP_PATH, readyCondition, startOperatorEnv, type OperatorEnv } from "../support/operator-env.js";
+import {
+  GROUP_PATH,
+  readyCondition,
+  printLogOnFailure,
+  startOperatorEnv,
+  type OperatorEnv,
+} from "../support/operator-env.js";
 import { waitFor } from "../support/wait.js";
 
 /*
@@ -19,6 +25,7 @@ interface TokenResourceView extends KubeObject {
 }
 
 let env: OperatorEnv;
+printLogOnFailure(() => env);
 beforeAll(async () => {
   env = await startOperatorEnv({ name: "resources" });
 });

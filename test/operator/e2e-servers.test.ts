@@ -6,6 +6,7 @@ import { EMBEDDED_SERVER_NAME } from "../../src/crd/index.js";
 import {
   GROUP_PATH,
   readyCondition,
+  printLogOnFailure,
   startOperatorEnv,
   uniqueName,
   type OperatorEnv,
@@ -20,6 +21,7 @@ import { randomBytes } from "node:crypto";
  */
 
 let env: OperatorEnv;
+printLogOnFailure(() => env);
 const clusterServers: string[] = [];
 
 beforeAll(async () => {

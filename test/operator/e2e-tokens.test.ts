@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { displayPrefix } from "../../src/core/index.js";
 import { serverUserName } from "../../src/operator/index.js";
 import { ROTATE_ANNOTATION } from "../../src/crd/index.js";
-import { readyCondition, startOperatorEnv, type OperatorEnv } from "../support/operator-env.js";
+import {
+  readyCondition,
+  printLogOnFailure,
+  startOperatorEnv,
+  type OperatorEnv,
+} from "../support/operator-env.js";
 import { waitFor } from "../support/wait.js";
 
 /*
@@ -12,19 +17,10 @@ import { waitFor } from "../support/wait.js";
  */
 
 let env: OperatorEnv;
+printLogOnFailure(() => env);
 
 beforeAll(async () => {
   env = await startOperatorEnv({ name: "tokens" });
-});
-
-// A failure here is most likely a race between the operator's caches and its writes: its log
-// (tokens scrubbed, as afterAll checks) tells which reconcile did what.
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(({ task }) => {
-    process.stderr.write(
-      `operator log for "${task.name}":\n${env.logs.text.split("\n").slice(-200).join("\n")}\n`,
-    );
-  });
 });
 
 afterAll(async () => {

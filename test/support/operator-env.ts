@@ -1,5 +1,6 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
+import { beforeEach } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { VerifyResult } from "../../src/api/index.js";
@@ -334,3 +335,17 @@ export async function startOperatorEnv(
 
 /** A unique name for cluster-scoped objects (ClusterTokenServers) on a shared cluster. */
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString("hex")}`;
+
+/**
+ * Prints the operator's log (the logger scrubs tokens; e2e-tokens checks) when a test of the
+ * calling file fails, so a failure that shows only under a loaded CI run says which reconcile
+ * did what.
+ */
+export function printLogOnFailure(env: () => OperatorEnv | undefined): void {
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(({ task }) => {
+      const text = env()?.logs.text ?? "";
+      process.stderr.write(`operator log for "${task.name}":\n${text.split("\n").slice(-200).join("\n")}\n`);
+    });
+  });
+}
