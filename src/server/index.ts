@@ -23,11 +23,10 @@ import { createApp } from "./http/app.js";
 import { DEFAULT_CONSOLE_DIR } from "./http/console-routes.js";
 import { answerClientErrors, refuseWithoutHost } from "./http/client-errors.js";
 import { createFastPath } from "./http/fast-path.js";
-import type { Route } from "./http/endpoint.js";
 import { authenticator, revalidator } from "./http/authenticate.js";
 import { createMetrics } from "./http/metrics.js";
 import { buildOpenApi } from "./http/openapi.js";
-import { opsRoutes } from "./http/routes/ops-routes.js";
+import { opsEndpoints } from "./http/routes/ops-routes.js";
 import { registryRoutes } from "./http/routes/registry-routes.js";
 import { tokenRoutes } from "./http/routes/token-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
@@ -139,33 +138,29 @@ export async function startServer(
     ...registryRoutes(registryService(store), auditService(store)),
   ];
   let openapi: unknown;
-  const allRoutes: Route[] = [
-    ...routes,
-    ...opsRoutes({
-      metrics,
-      openapi: () => (openapi ??= buildOpenApi([...allRoutes, ...fastPath.endpoints], { version: VERSION })),
-      extraMetrics: hooks.metrics,
-      ready: async () => {
-        const timeout = new Promise<string>((r) =>
-          setTimeout(r, READY_TIMEOUT_MS, "storage did not answer in time").unref(),
-        );
-        const storage = await Promise.race([
-          store.db.ping().then(
-            () => undefined,
-            // A 503 from storage says what is missing (e.g. the LISTEN connection); anything else is generic.
-            (err: unknown) =>
-              err instanceof DomainError && err.code === "UNAVAILABLE"
-                ? err.message
-                : "storage is unreachable",
-          ),
-          timeout,
-        ]);
-        return storage ?? (await hooks.readiness?.());
-      },
-    }),
-  ];
+  // Probes and scrapes come every few seconds: served on bare node:http with the hot endpoints.
+  const ops = opsEndpoints({
+    metrics,
+    openapi: () => (openapi ??= buildOpenApi([...routes, ...fastPath.endpoints], { version: VERSION })),
+    extraMetrics: hooks.metrics,
+    ready: async () => {
+      const timeout = new Promise<string>((r) =>
+        setTimeout(r, READY_TIMEOUT_MS, "storage did not answer in time").unref(),
+      );
+      const storage = await Promise.race([
+        store.db.ping().then(
+          () => undefined,
+          // A 503 from storage says what is missing (e.g. the LISTEN connection); anything else is generic.
+          (err: unknown) =>
+            err instanceof DomainError && err.code === "UNAVAILABLE" ? err.message : "storage is unreachable",
+        ),
+        timeout,
+      ]);
+      return storage ?? (await hooks.readiness?.());
+    },
+  });
   const app = createApp({
-    routes: allRoutes,
+    routes,
     authenticate: authenticator(resolver, verifier, store),
     log,
     metrics,
@@ -182,6 +177,7 @@ export async function startServer(
     now,
     bodyLimit,
     trust: compileTrust(trustProxy),
+    more: ops,
   });
 
   // Node's own Host check answers with a bare 400; refuseWithoutHost answers problem+json.

@@ -101,4 +101,23 @@ describe("OpenAPI document and operations endpoints", () => {
     expect(metrics.text).toContain("tokenplane_verification_cache_entries");
     expect(metrics.text).toContain("tokenplane_process_resident_memory_bytes");
   });
+
+  it("answers HEAD on the probes like GET without a body, and names the methods on any other", async () => {
+    for (const path of ["/healthz", "/readyz", "/metrics"]) {
+      const head = await fetch(`${srv.url}${path}`, { method: "HEAD" });
+      expect(head.status, path).toBe(200);
+      expect(await head.text(), path).toBe("");
+      const post = await srv.anonymous<{ status: number; detail: string }>("POST", path, { body: {} });
+      expect(post.status, path).toBe(405);
+      expect(post.headers.get("allow"), path).toBe("GET, HEAD");
+      expect(post.body.detail, path).toBe("use GET, HEAD");
+    }
+    const metrics = await srv.anonymous<string>("GET", "/metrics");
+    expect(metrics.text).toMatch(
+      /tokenplane_http_requests_total\{method="HEAD",route="\/healthz",status="200"\} 1\n/,
+    );
+    expect(metrics.text).toMatch(
+      /tokenplane_http_requests_total\{method="OTHER",route="\/readyz",status="405"\} 1\n/,
+    );
+  });
 });

@@ -17,6 +17,8 @@ export interface FastPathDeps {
   bodyLimit: number;
   /** Express-style trust for X-Forwarded-For (the ingress in front of forward auth). */
   trust: (address: string, hop: number) => boolean;
+  /** Other endpoints served the same way: probes and scrapes, which come every few seconds. */
+  more?: readonly NodeEndpoint[];
 }
 
 export interface FastPath {
@@ -26,8 +28,14 @@ export interface FastPath {
   endpoints: readonly NodeEndpoint[];
 }
 
-/** The hot endpoints, served on bare node:http ahead of Express: POST /api/v1/verify and forward auth. */
+/**
+ * The hot endpoints, served on bare node:http ahead of Express: POST /api/v1/verify and forward
+ * auth (and `more`). Besides Express's own cost, every request Express handles leaves V8's
+ * feedback in Node's shared HTTP and stream code polymorphic (Express, its router, body-parser
+ * and pino-http each give req and res objects another shape), which slows every later hot
+ * request: what arrives often, such as probes, is kept off Express too.
+ */
 export function createFastPath(deps: FastPathDeps): FastPath {
-  const endpoints = [verifyEndpoint(deps), ...forwardAuthEndpoints(deps)];
+  const endpoints = [verifyEndpoint(deps), ...forwardAuthEndpoints(deps), ...(deps.more ?? [])];
   return { serve: nodeAdapter(endpoints, deps), endpoints };
 }

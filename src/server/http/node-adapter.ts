@@ -128,8 +128,10 @@ export function nodeAdapter(
 
   const serve = (s: Served, req: IncomingMessage, res: ServerResponse, started: number): void => {
     const e = s.endpoint;
-    if (!e.anyMethod && req.method !== s.method) {
-      sendProblem(res, problem(405, "Method Not Allowed", `use ${s.method}`), { allow: s.method });
+    // HEAD is GET without the body (Node leaves it out), as Express answers it.
+    if (!e.anyMethod && req.method !== s.method && !(req.method === "HEAD" && s.method === "GET")) {
+      const allow = s.method === "GET" ? "GET, HEAD" : s.method;
+      sendProblem(res, problem(405, "Method Not Allowed", `use ${allow}`), { allow });
       return s.observe("OTHER", 405, started);
     }
     if (e.body) {

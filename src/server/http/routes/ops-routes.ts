@@ -1,19 +1,19 @@
 import { Registry } from "prom-client";
 import * as z from "zod";
+import type { NodeEndpoint } from "../endpoint.js";
 import type { Metrics } from "../metrics.js";
-import { type Route, route } from "../endpoint.js";
 
 const Health = z.object({ status: z.enum(["ok", "unavailable"]), detail: z.string().optional() });
 
-/** Liveness, readiness, metrics and the OpenAPI document: no credentials. */
-export function opsRoutes(deps: {
+/** Liveness, readiness, metrics and the OpenAPI document: no credentials (served on bare node:http). */
+export function opsEndpoints(deps: {
   ready: () => Promise<string | undefined>;
   metrics: Metrics;
   extraMetrics?: Registry | undefined;
   openapi: () => unknown;
-}): Route[] {
+}): NodeEndpoint[] {
   return [
-    route({
+    {
       method: "get",
       path: "/healthz",
       operationId: "liveness",
@@ -22,8 +22,8 @@ export function opsRoutes(deps: {
       auth: false,
       responses: { 200: { description: "alive", json: Health } },
       handle: async () => ({ status: 200, body: { status: "ok" } }),
-    }),
-    route({
+    },
+    {
       method: "get",
       path: "/readyz",
       operationId: "readiness",
@@ -40,8 +40,8 @@ export function opsRoutes(deps: {
           ? { status: 200, body: { status: "ok" } }
           : { status: 503, body: { status: "unavailable", detail: problem } };
       },
-    }),
-    route({
+    },
+    {
       method: "get",
       path: "/metrics",
       operationId: "metrics",
@@ -49,18 +49,19 @@ export function opsRoutes(deps: {
       tag: "operations",
       auth: false,
       responses: { 200: { description: "Prometheus text format", text: true } },
-      async handle({ res }) {
+      async handle() {
         const registry = deps.extraMetrics
           ? Registry.merge([deps.metrics.registry, deps.extraMetrics])
           : deps.metrics.registry;
-        res
-          .status(200)
-          .type(registry.contentType)
-          .send(await registry.metrics());
-        return { streamed: true };
+        const payload = await registry.metrics();
+        return {
+          status: 200,
+          head: ["content-type", registry.contentType, "content-length", Buffer.byteLength(payload)],
+          payload,
+        };
       },
-    }),
-    route({
+    },
+    {
       method: "get",
       path: "/openapi.json",
       operationId: "openapi",
@@ -69,6 +70,6 @@ export function opsRoutes(deps: {
       auth: false,
       responses: { 200: { description: "the document" } },
       handle: async () => ({ status: 200, body: deps.openapi() }),
-    }),
+    },
   ];
 }
