@@ -59,9 +59,6 @@ export function createApp(deps: AppDeps): express.Express {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
-      autoLogging: {
-        ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics",
-      },
       serializers: {
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,

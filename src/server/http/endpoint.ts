@@ -95,7 +95,7 @@ export interface Endpoint<
 /** An endpoint served by Express (the management API). */
 export type Route = Endpoint;
 
-/** An endpoint served on bare node:http ahead of Express (verify, forward auth). */
+/** An endpoint served on bare node:http ahead of Express (verify, forward auth, probes). */
 export type NodeEndpoint = Endpoint<unknown, unknown, unknown, IncomingMessage, ServerResponse> & {
   /** Any method is answered (forward auth); otherwise other methods get 405. */
   anyMethod?: true;
