@@ -122,10 +122,23 @@ withServerOptions(
     .command("server")
     .description("run the token server (embedded PGlite by default, PostgreSQL with --database-url)"),
 )
+  .addOption(
+    new Option(
+      "--role <role>",
+      "what to serve: all (default), or data-plane: only verify, forward auth and the probes, on the PostgreSQL the full servers share",
+    )
+      .choices(["all", "data-plane"])
+      .env("TOKENPLANE_ROLE"),
+  )
   .addHelpText("after", SERVER_ENVIRONMENT)
-  .action(async (flags: ServerFlags) => {
-    const { serverOptionsFromEnv, startServer } = await serverPart();
+  .action(async ({ role, ...flags }: ServerFlags & { role?: "all" | "data-plane" }) => {
+    const { serverOptionsFromEnv, startDataPlane, startServer } = await serverPart();
     const options = serverOptionsFromEnv(process.env, withoutDefaults(flags));
+    if (role === "data-plane") {
+      const server = await startDataPlane(options);
+      untilSignalled(() => server.close());
+      return;
+    }
     const server = await startServer(options);
     announceAdminToken(server.generatedAdminToken);
     untilSignalled(() => server.close());

@@ -13,11 +13,13 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts a long-running `tokenplane <args>` and collects its output. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
-    env: { ...process.env, ...env },
-  });
+/** Starts a long-running `tokenplane <args>` (after Node's `nodeArgs`) and collects its output. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ["--import", "tsx", ...nodeArgs, CLI, ...args],
+    { env: { ...process.env, ...env } },
+  );
   const out = { stdout: "", stderr: "" };
   child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out.stderr += d.toString()));
