@@ -20,6 +20,11 @@ const VALUE_SETS: Record<string, Record<string, string | number | boolean>> = {
     "podDisruptionBudget.enabled": true,
     "metrics.serviceMonitor.enabled": true,
   },
+  "data-plane servers": {
+    "postgresql.url": "postgres://tokenplane:pw@db.example.com:5432/tokenplane",
+    "dataPlane.enabled": true,
+    "metrics.serviceMonitor.enabled": true,
+  },
   "no embedded server": { "embeddedServer.enabled": false, replicaCount: 2 },
   "an existing claim": { "persistence.existingClaim": "my-data" },
   "no persistence": { "persistence.enabled": false },

@@ -69,8 +69,9 @@ interface Binding extends KubeObject {
   subjects: { kind: string; name: string; namespace: string }[];
 }
 
-const deploymentOf = (r: Rendered) => r.one<Deployment>("Deployment");
-const containerOf = (r: Rendered) => deploymentOf(r).spec.template.spec.containers[0]!;
+const deploymentOf = (r: Rendered, name = "tokenplane") => r.one<Deployment>("Deployment", name);
+const containerOf = (r: Rendered, name = "tokenplane") =>
+  deploymentOf(r, name).spec.template.spec.containers[0]!;
 const envOf = (r: Rendered) => Object.fromEntries(containerOf(r).env.map((e) => [e.name, e]));
 const secretData = (r: Rendered, name: string) =>
   Object.fromEntries(
@@ -86,8 +87,10 @@ function checkInvariants(r: Rendered, values: { existingSecrets?: string[] } = {
 
   // Labels: the standard set on every object, the selector on the pods.
   for (const o of r.objects) {
+    expect(o.metadata.labels?.["app.kubernetes.io/name"], `${o.kind} ${o.metadata.name}`).toBe(
+      o.metadata.name.endsWith("-data-plane") ? "tokenplane-data-plane" : "tokenplane",
+    );
     expect(o.metadata.labels, `${o.kind} ${o.metadata.name}`).toMatchObject({
-      "app.kubernetes.io/name": "tokenplane",
       "app.kubernetes.io/instance": "tokenplane",
       "app.kubernetes.io/version": chart.appVersion,
       "app.kubernetes.io/managed-by": "Helm",
@@ -100,7 +103,7 @@ function checkInvariants(r: Rendered, values: { existingSecrets?: string[] } = {
   expect(pod.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
   const service = r.one<
     KubeObject & { spec: { selector: Record<string, string>; ports: { targetPort: string }[] } }
-  >("Service");
+  >("Service", "tokenplane");
   expect(pod.metadata.labels).toMatchObject(service.spec.selector);
   expect(service.spec.ports.map((p) => p.targetPort)).toEqual(["http"]);
 
@@ -176,6 +179,7 @@ describe("helm lint --strict", () => {
         "operator.watchNamespace": "shop",
         "embeddedServer.trustProxy": "10.0.0.0/8",
         "image.digest": `sha256:${"a".repeat(64)}`,
+        "dataPlane.enabled": true,
       },
     ],
   ])("passes with %s", async (_what, values) => {
@@ -314,6 +318,74 @@ describe("helm template with an external PostgreSQL", () => {
       name: "tp-pepper",
       key: "pepper",
     });
+  });
+});
+
+describe("helm template with data-plane servers", () => {
+  let r: Rendered;
+  const DATA_PLANE = { ...EXTERNAL_PG, "dataPlane.enabled": true };
+  beforeAll(async () => {
+    r = await renderChart(DATA_PLANE);
+  });
+  const matches = (labels: Record<string, string>, selector: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+  it("runs `tokenplane server --role data-plane` on the shared PostgreSQL, with no admin token and no Kubernetes credentials", () => {
+    checkInvariants(r);
+    const deployment = deploymentOf(r, "tokenplane-data-plane");
+    expect(deployment.spec.replicas).toBe(2);
+    const pod = deployment.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const container = containerOf(r, "tokenplane-data-plane");
+    expect(container.args).toEqual(["server", "--role=data-plane", "--port=8080", "--log-level=info"]);
+    const env = Object.fromEntries(container.env.map((e) => [e.name, e.valueFrom?.secretKeyRef]));
+    expect(env).toEqual({
+      TOKENPLANE_PEPPER: envOf(r).TOKENPLANE_PEPPER?.valueFrom?.secretKeyRef,
+      DATABASE_URL: envOf(r).DATABASE_URL?.valueFrom?.secretKeyRef,
+    });
+    const secrets = secretData(r, "tokenplane");
+    for (const ref of Object.values(env)) expect(secrets).toHaveProperty(ref!.key);
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true });
+  });
+
+  it("has its own Service and PodDisruptionBudget, and neither side's selectors pick the other's pods", () => {
+    const operator = deploymentOf(r);
+    const dataPlane = deploymentOf(r, "tokenplane-data-plane");
+    const operatorPods = operator.spec.template.metadata.labels;
+    const dataPlanePods = dataPlane.spec.template.metadata.labels;
+    expect(matches(dataPlanePods, operator.spec.selector.matchLabels)).toBe(false);
+    expect(matches(operatorPods, dataPlane.spec.selector.matchLabels)).toBe(false);
+    const selectorOf = (name: string) =>
+      r.one<KubeObject & { spec: { selector: Record<string, string> } }>("Service", name).spec.selector;
+    expect(matches(dataPlanePods, selectorOf("tokenplane-data-plane"))).toBe(true);
+    expect(matches(operatorPods, selectorOf("tokenplane-data-plane"))).toBe(false);
+    expect(matches(dataPlanePods, selectorOf("tokenplane"))).toBe(false);
+    const pdb = r.one<KubeObject & { spec: { selector: { matchLabels: Record<string, string> } } }>(
+      "PodDisruptionBudget",
+      "tokenplane-data-plane",
+    );
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: dataPlane.spec.selector.matchLabels },
+    });
+  });
+
+  it("is scraped by its own ServiceMonitor when monitoring is on", async () => {
+    const monitored = await renderChart({ ...DATA_PLANE, "metrics.serviceMonitor.enabled": true });
+    const monitor = monitored.one<KubeObject & { spec: { selector: { matchLabels: object } } }>(
+      "ServiceMonitor",
+      "tokenplane-data-plane",
+    );
+    expect(monitor.spec.selector.matchLabels).toEqual(
+      deploymentOf(monitored, "tokenplane-data-plane").spec.selector.matchLabels,
+    );
+  });
+
+  it("is refused on the embedded database, which one process holds", async () => {
+    expect(await renderError({ "dataPlane.enabled": true })).toContain(
+      "dataPlane.enabled needs an external PostgreSQL (postgresql.url or postgresql.existingSecret)",
+    );
   });
 });
 

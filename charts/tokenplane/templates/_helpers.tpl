@@ -113,10 +113,35 @@ are the rules across values.
 {{- if and (include "tokenplane.externalDatabase" .) (not .Values.embeddedServer.enabled) }}
 {{- fail "postgresql.* configures the embedded token server's storage, but embeddedServer.enabled is false" }}
 {{- end }}
+{{- if and .Values.dataPlane.enabled (not (include "tokenplane.externalDatabase" .)) }}
+{{- fail "dataPlane.enabled needs an external PostgreSQL (postgresql.url or postgresql.existingSecret): the data-plane servers read the tokens the embedded server keeps there" }}
+{{- end }}
 {{- if and .Values.podDisruptionBudget.enabled (not (kindIs "invalid" .Values.podDisruptionBudget.minAvailable)) (not (kindIs "invalid" .Values.podDisruptionBudget.maxUnavailable)) }}
 {{- fail "podDisruptionBudget: set either minAvailable or maxUnavailable (set the other to null)" }}
 {{- end }}
 {{- if and .Values.podDisruptionBudget.enabled (not (kindIs "invalid" .Values.podDisruptionBudget.minAvailable)) (ge (int .Values.podDisruptionBudget.minAvailable) (int .Values.replicaCount)) }}
 {{- fail (printf "podDisruptionBudget.minAvailable (%d) must be below replicaCount (%d), or no node could ever be drained" (int .Values.podDisruptionBudget.minAvailable) (int .Values.replicaCount)) }}
 {{- end }}
+{{- end }}
+
+{{/*
+The data-plane servers: their own app.kubernetes.io/name, so that neither the operator's
+Deployment (whose selector cannot change) nor its Service or PodDisruptionBudget select them.
+*/}}
+{{- define "tokenplane.dataPlaneName" -}}
+{{- printf "%s-data-plane" (include "tokenplane.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "tokenplane.dataPlaneSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-data-plane" (include "tokenplane.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "tokenplane.dataPlaneLabels" -}}
+helm.sh/chart: {{ include "tokenplane.chart" . }}
+{{ include "tokenplane.dataPlaneSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: data-plane
+app.kubernetes.io/part-of: tokenplane
+app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
