@@ -74,14 +74,24 @@ const heapUsedMb = async (url: string) => {
   return Math.round(Number(/^tokenplane_nodejs_heap_size_used_bytes (\d+)/m.exec(text)?.[1] ?? 0) / 1e6);
 };
 
-/** A server on PostgreSQL holding `count` tokens, each verified once (so all are cached). */
-export async function memory(databaseUrl: string, count = 100_000): Promise<ScenarioResult> {
+/**
+ * A server on PostgreSQL (a full one, or with `role` "data-plane" one that serves only verify,
+ * forward auth and the probes) holding `count` tokens, each verified once (so all are cached).
+ */
+export async function memory(
+  databaseUrl: string,
+  count = 100_000,
+  role: "all" | "data-plane" = "all",
+): Promise<ScenarioResult> {
   const pepperSecret = randomBytes(32).toString("hex");
-  const server = await startTokenServer({
-    DATABASE_URL: databaseUrl,
-    TOKENPLANE_ADMIN_TOKEN: randomBytes(24).toString("hex"),
-    TOKENPLANE_PEPPER: `1:${pepperSecret}`,
-  });
+  const server = await startTokenServer(
+    {
+      DATABASE_URL: databaseUrl,
+      TOKENPLANE_ADMIN_TOKEN: randomBytes(24).toString("hex"),
+      TOKENPLANE_PEPPER: `1:${pepperSecret}`,
+    },
+    ["--role", role],
+  );
   try {
     const idle = await server.rssAfterGcMb();
     const db = new pg.Client({ connectionString: databaseUrl });
@@ -91,7 +101,7 @@ export async function memory(databaseUrl: string, count = 100_000): Promise<Scen
     const rps = await verifyAll(server, tokens);
     const full = await server.rssAfterGcMb();
     return {
-      name: `server memory with ${count.toLocaleString("en")} tokens (PostgreSQL, all cached)`,
+      name: `${role === "all" ? "server" : "data-plane server"} memory with ${count.toLocaleString("en")} tokens (PostgreSQL, all cached)`,
       metrics: {
         "RSS idle MB": idle,
         "RSS with all tokens cached MB": full,

@@ -86,6 +86,7 @@ await run("postgres", () => withPostgres((url) => postgresThroughput(url, second
 await run("startup", () => startup());
 await run("memory", () => embeddedMemory());
 await run("memory", () => withPostgres((url) => memory(url)));
+await run("memory", () => withPostgres((url) => memory(url, 100_000, "data-plane")));
 await run("operator", operatorScenario);
 
 const rows: string[] = [];
