@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compare } from "./load.js";
+import { assertNoFailures, compare } from "./load.js";
 import { type Proc, startBaseline, startTokenServer } from "./processes.js";
 import { atLeast, atMost, ratio, type ScenarioResult } from "./scenario.js";
 import { adminUserId, api, createToken } from "./seed.js";
@@ -132,14 +132,7 @@ async function hotPath(
       { url: `${server.url}/api/v1/authorize/nginx`, headers: forward, seconds, pid: server.pid },
       ROUNDS,
     );
-    for (const [what, r] of [
-      ["verify", verify],
-      ["authorize", authorize],
-      ["authorize/nginx", nginx],
-    ] as const) {
-      if (r.errors > 0 || r.non2xx > 0)
-        throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
-    }
+    assertNoFailures({ verify, authorize, "authorize/nginx": nginx });
     const verifyRatio = ratio(verify.rps, basePost.rps);
     const p99Ratio = ratio(Math.max(verify.p99, 0.01), Math.max(basePost.p99, 0.01));
     const authorizeRatio = ratio(authorize.rps, baseGet.rps);

@@ -119,3 +119,11 @@ export async function compare(
   });
   return { baseline: summary(runs.baseline), target: summary(runs.target) };
 }
+
+/** Throws, naming the run, when any of `runs` had connection errors or non-2xx answers. */
+export function assertNoFailures(runs: Record<string, LoadResult>): void {
+  for (const [what, r] of Object.entries(runs)) {
+    if (r.errors > 0 || r.non2xx > 0)
+      throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
+  }
+}

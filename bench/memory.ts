@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { displayPrefix, generateToken } from "../src/core/index.js";
-import { load } from "./load.js";
+import { assertNoFailures, load } from "./load.js";
 import { type Proc, startTokenServer } from "./processes.js";
 import { atMost, type ScenarioResult } from "./scenario.js";
 
@@ -56,8 +56,7 @@ async function verifyAll(server: Proc, tokens: string[]): Promise<number> {
     amount: tokens.length,
     seconds: 0,
   });
-  if (run.errors > 0 || run.non2xx > 0)
-    throw new Error(`memory: ${run.errors} errors, ${run.non2xx} non-2xx`);
+  assertNoFailures({ memory: run });
   const check = (await (
     await fetch(`${server.url}/api/v1/verify`, {
       method: "POST",

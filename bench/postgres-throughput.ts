@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { compare, measure } from "./load.js";
+import { assertNoFailures, compare, measure } from "./load.js";
 import { startTokenServer } from "./processes.js";
 import { atLeast, ratio, type ScenarioResult } from "./scenario.js";
 import { adminUserId, createToken } from "./seed.js";
@@ -41,14 +41,7 @@ export async function postgresThroughput(databaseUrl: string, seconds: number): 
       body: JSON.stringify({ name: "created-by-bench", type: "read-only", duration: "30d" }),
       seconds,
     });
-    for (const [what, r] of [
-      ["verify", withoutCredits],
-      ["verify with credits", withCredits],
-      ["create", creation],
-    ] as const) {
-      if (r.errors > 0 || r.non2xx > 0)
-        throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
-    }
+    assertNoFailures({ verify: withoutCredits, "verify with credits": withCredits, create: creation });
     const creditRatio = ratio(withCredits.rps, withoutCredits.rps);
     return {
       name: "PostgreSQL: credits and token creation (50 connections)",

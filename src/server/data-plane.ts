@@ -45,6 +45,10 @@ export interface DataPlane {
   verifier: Verifier;
   metrics: Metrics;
   storageKind: StoreLocation["kind"];
+  /** Largest accepted JSON body, in bytes. */
+  bodyLimit: number;
+  /** `trust proxy` as Express understands it: which hops may set X-Forwarded-For. */
+  trustProxy: string | boolean | number;
 }
 
 /** The handler for what the data plane does not serve itself, and what it adds to the OpenAPI document. */
@@ -100,7 +104,19 @@ export async function openDataPlane(options: ServerOptions, log: Logger): Promis
     now,
     log,
   });
-  return { options, log, now, store, peppers, resolver, verifier, metrics, storageKind: storage.kind };
+  return {
+    options,
+    log,
+    now,
+    store,
+    peppers,
+    resolver,
+    verifier,
+    metrics,
+    storageKind: storage.kind,
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+  };
 }
 
 /**
@@ -110,7 +126,6 @@ export async function openDataPlane(options: ServerOptions, log: Logger): Promis
 export async function listen(plane: DataPlane, rest: Rest, hooks: ServerHooks): Promise<Listening> {
   const { options, log, store, metrics } = plane;
   const policy = createAccessPolicy(store, log);
-  const trustProxy = options.trustProxy ?? false;
   let openapi: unknown;
   const endpoints: NodeEndpoint[] = [];
   // Probes and scrapes come every few seconds: served on bare node:http with the hot endpoints.
@@ -140,8 +155,8 @@ export async function listen(plane: DataPlane, rest: Rest, hooks: ServerHooks): 
     metrics,
     log,
     now: plane.now,
-    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    trust: compileTrust(trustProxy),
+    bodyLimit: plane.bodyLimit,
+    trust: compileTrust(plane.trustProxy),
     more: ops,
   });
   endpoints.push(...fastPath.endpoints);

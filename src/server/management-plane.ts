@@ -57,8 +57,8 @@ export async function createManagementPlane(plane: DataPlane): Promise<Managemen
     authenticate: authenticator(resolver, verifier, store),
     log,
     metrics,
-    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    bodyLimit: plane.bodyLimit,
+    trustProxy: plane.trustProxy,
     secrets: options.adminToken ? [options.adminToken] : [],
     consoleDir: options.console === false ? undefined : (options.consoleDir ?? DEFAULT_CONSOLE_DIR),
   });
